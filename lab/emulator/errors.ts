@@ -1,0 +1,119 @@
+/**
+ * mongod's error vocabulary. Every failure the engine reports is a MongoError, so the command
+ * dispatcher can turn it into the `{ ok: 0, errmsg, code, codeName }` shape drivers expect.
+ */
+import type { Document } from 'bson';
+
+/** The codes the emulator uses, named as in mongod's src/mongo/base/error_codes.yml. */
+export const Codes = {
+  InternalError: 1,
+  BadValue: 2,
+  NoSuchKey: 4,
+  FailedToParse: 9,
+  TypeMismatch: 14,
+  IllegalOperation: 20,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  DollarPrefixedFieldName: 52,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  CannotCreateIndex: 67,
+  InvalidOptions: 72,
+  InvalidNamespace: 73,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  OperationFailed: 96,
+  WriteConflict: 112,
+  DocumentValidationFailure: 121,
+  InvalidPipelineOperator: 168,
+  NoSuchTransaction: 251,
+  TransactionCommitted: 256,
+  OperationNotSupportedInTransaction: 263,
+  Location40324: 40324,
+  DuplicateKey: 11000,
+  ProtocolError: 17,
+  Location31254: 31254,
+  Location16410: 16410,
+} as const;
+
+const names: Record<number, string> = Object.fromEntries(Object.entries(Codes).map(([k, v]) => [v, k]));
+
+export function codeName(code: number): string {
+  const name = names[code];
+  // mongod reports codes without a registered name as "Location<code>"; ours follow suit.
+  if (name === undefined || name.startsWith('Location')) return `Location${code}`;
+  return name;
+}
+
+export class MongoError extends Error {
+  readonly code: number;
+  readonly codeName: string;
+  /** Extra reply fields, e.g. keyPattern/keyValue for duplicate keys or errInfo for validation. */
+  readonly extra: Document;
+  readonly errorLabels: string[];
+
+  constructor(code: number, message: string, extra: Document = {}, errorLabels: string[] = []) {
+    super(message);
+    this.code = code;
+    this.codeName = codeName(code);
+    this.extra = extra;
+    this.errorLabels = errorLabels;
+  }
+
+  /** The command-level error reply. */
+  toReply(): Document {
+    const reply: Document = { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+    if (this.errorLabels.length > 0) reply.errorLabels = this.errorLabels;
+    return reply;
+  }
+
+  /** The entry in a write command's `writeErrors` array. */
+  toWriteError(index: number): Document {
+    return { index, code: this.code, codeName: this.codeName, errmsg: this.message, ...this.extra };
+  }
+}
+
+export const NOT_EMULATED_HINT =
+  'run this against a real MongoDB instead (unset NOSQL_LAB_MONGO=emulator so mongodb-memory-server is used, or set MONGODB_URI)';
+
+export function commandNotFound(name: string): MongoError {
+  return new MongoError(
+    Codes.CommandNotFound,
+    `no such command: '${name}'. The NoSQL Lab MongoDB emulator does not implement '${name}'; ${NOT_EMULATED_HINT}`,
+  );
+}
+
+export function notEmulated(what: string): MongoError {
+  return new MongoError(
+    Codes.CommandNotFound,
+    `${what} is not implemented by the NoSQL Lab MongoDB emulator; ${NOT_EMULATED_HINT}`,
+  );
+}
+
+/**
+ * Turns an exception thrown by mingo (plain Error/MingoError) into the error mongod would give.
+ * mingo's messages name the operator, which lets us pick mongod's code for the common cases.
+ */
+export function fromMingo(err: unknown, context: 'query' | 'update' | 'aggregate' | 'projection'): MongoError {
+  if (err instanceof MongoError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  const op = /(\$[A-Za-z_][\w]*)/.exec(msg)?.[1];
+  if (/unknown|unrecognized|not supported|invalid operator/i.test(msg) && op !== undefined) {
+    if (context === 'query') return new MongoError(Codes.BadValue, `unknown operator: ${op}`);
+    if (context === 'update') {
+      return new MongoError(
+        Codes.FailedToParse,
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    if (/pipeline/i.test(msg)) {
+      return new MongoError(Codes.Location40324, `Unrecognized pipeline stage name: '${op}'`);
+    }
+    return new MongoError(Codes.InvalidPipelineOperator, `Unrecognized expression '${op}'`);
+  }
+  return new MongoError(Codes.BadValue, msg);
+}
