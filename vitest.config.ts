@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // One MongoDB per run (MONGODB_URI, mongodb-memory-server or the emulator), shared by every file.
+    globalSetup: ['lab/testing/global-setup.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,
   },

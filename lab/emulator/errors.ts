@@ -7,11 +7,13 @@ import type { Document } from 'bson';
 /** The codes the emulator uses, named as in mongod's src/mongo/base/error_codes.yml. */
 export const Codes = {
   InternalError: 1,
+  Unauthorized: 13,
   BadValue: 2,
   NoSuchKey: 4,
   FailedToParse: 9,
   TypeMismatch: 14,
   IllegalOperation: 20,
+  InvalidBSON: 22,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   PathNotViable: 28,
@@ -38,6 +40,10 @@ export const Codes = {
   ProtocolError: 17,
   Location31254: 31254,
   Location16410: 16410,
+  Location40323: 40323,
+  Location40571: 40571,
+  Location40601: 40601,
+  Location13113: 13113,
 } as const;
 
 const names: Record<number, string> = Object.fromEntries(Object.entries(Codes).map(([k, v]) => [v, k]));

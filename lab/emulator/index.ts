@@ -7,6 +7,8 @@
  *   emu.uri   // 'mongodb://127.0.0.1:PORT/'
  *   await emu.stop();                                    // frees the port, leaves no timer or socket
  */
+import { EmulatorServer } from './server.ts';
+
 export interface MongoEmulatorOptions {
   /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
@@ -22,6 +24,18 @@ export interface MongoEmulator {
   stop(): Promise<void>;
 }
 
-export async function startMongoEmulator(_options: MongoEmulatorOptions = {}): Promise<MongoEmulator> {
-  throw new Error('The MongoDB emulator is not built yet.');
+export async function startMongoEmulator(options: MongoEmulatorOptions = {}): Promise<MongoEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const server = new EmulatorServer();
+  const port = await server.listen(options.port ?? 0, host);
+  let stopping: Promise<void> | undefined;
+  const uriHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    uri: `mongodb://${uriHost}:${port}/`,
+    port,
+    stop(): Promise<void> {
+      stopping ??= server.stop();
+      return stopping;
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * equality (used by the _id map and unique indexes), and mongod-style rendering for messages.
  */
 import type { Document } from 'bson';
+import { copyMarks, registerClone } from './numbers.ts';
 
 export type Doc = Document;
 
@@ -23,11 +24,16 @@ function bsontype(v: unknown): string | undefined {
  * Long, Timestamp...) are immutable in practice, so they are shared rather than copied.
  */
 export function clone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => clone(x)) as T;
+  if (Array.isArray(v)) {
+    const out = v.map((x) => clone(x));
+    registerClone(v, out);
+    return out as T;
+  }
   if (v instanceof Date) return new Date(v.getTime()) as T;
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) out[k] = clone(v[k]);
+    registerClone(v, out);
     return out as T;
   }
   return v;
@@ -162,6 +168,7 @@ export function idFirst(doc: Doc): Doc {
   if (keys[0] === '_id' || !('_id' in doc)) return doc;
   const out: Doc = { _id: doc._id };
   for (const k of keys) if (k !== '_id') out[k] = doc[k];
+  copyMarks(doc, out);
   return out;
 }
 

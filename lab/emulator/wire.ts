@@ -4,6 +4,7 @@
  * Pure functions over Buffers, so framing bugs can be tested without sockets.
  */
 import { deserialize, serialize, type Document } from 'bson';
+import { fromWire } from './numbers.ts';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -46,9 +47,9 @@ export class ProtocolError extends Error {
   }
 }
 
-// Values are kept as the driver sent them (ObjectId, Date, Decimal128, Binary stay objects);
-// int32/double become numbers and small int64 become numbers, which is what the driver does too.
-const DESERIALIZE_OPTIONS = { promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const;
+// Numbers are decoded as Int32/Double/Long and then turned into JS numbers by fromWire, which
+// remembers whole-number doubles and int64s so replies give them back with the type they came with.
+const DESERIALIZE_OPTIONS = { promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const;
 
 export function readHeader(buf: Buffer): MessageHeader {
   return {
@@ -66,6 +67,7 @@ function readBson(buf: Buffer, offset: number, end: number): { doc: Document; si
   let doc: Document;
   try {
     doc = deserialize(buf.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
+    fromWire(doc);
   } catch (err) {
     throw new ProtocolError(`invalid BSON: ${(err as Error).message}`, true);
   }
@@ -153,7 +155,7 @@ export function encodeOpMsg(doc: Document, requestId: number, responseTo: number
   writeHeader(out, out.length, requestId, responseTo, OP_MSG);
   out.writeUInt32LE(flags, HEADER_SIZE);
   out.writeUInt8(0, HEADER_SIZE + 4);
-  body.copy(out, HEADER_SIZE + 5);
+  out.set(body, HEADER_SIZE + 5);
   return out;
 }
 
@@ -165,6 +167,6 @@ export function encodeOpReply(doc: Document, requestId: number, responseTo: numb
   out.writeBigInt64LE(0n, HEADER_SIZE + 4); // cursorID
   out.writeInt32LE(0, HEADER_SIZE + 12); // startingFrom
   out.writeInt32LE(1, HEADER_SIZE + 16); // numberReturned
-  body.copy(out, HEADER_SIZE + 20);
+  out.set(body, HEADER_SIZE + 20);
   return out;
 }

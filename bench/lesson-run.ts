@@ -1,0 +1,67 @@
+/**
+ * How long `npm run lesson 1` takes, phase by phase, beside a bare `tsx` start of an empty file.
+ *   npx tsx bench/lesson-run.ts [lesson] [runs]
+ * Target (issue 3): the whole lesson run under 3 s on a 2-core machine with the embedded defaults.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../lab/paths.ts';
+
+const lesson = process.argv[2] ?? '1';
+const runs = Number(process.argv[3] ?? 5);
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const work = mkdtempSync(join(tmpdir(), 'nosql-lab-bench-'));
+const empty = join(work, 'empty.ts');
+writeFileSync(empty, 'export {};\n');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function wall(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const started = performance.now();
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
+  if (result.error) throw result.error;
+  return performance.now() - started;
+}
+
+// Clean environment: the embedded defaults, whatever the shell has set.
+const embedded = { MONGODB_URI: '', REDIS_URL: '', DATABASE_URL: '', NOSQL_LAB_MONGO: '' };
+for (const key of ['MONGODB_URI', 'REDIS_URL', 'DATABASE_URL']) delete process.env[key];
+
+wall(TSX, [join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], embedded); // warm caches (PGlite dump, esbuild)
+
+const bare: number[] = [];
+const total: number[] = [];
+const phases: Record<string, number[]> = { 'process start → CLI ready': [], backends: [], 'notebook cells': [], 'checks (after cells)': [], 'report + close': [] };
+for (let i = 0; i < runs; i++) {
+  bare.push(wall(TSX, [empty]));
+  const timings = join(work, `t${i}.json`);
+  total.push(wall(TSX, [join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], { ...embedded, NOSQL_LAB_TIMINGS: timings }));
+  const t = JSON.parse(readFileSync(timings, 'utf8')) as Record<string, number>;
+  const at = (k: string): number => t[k] ?? 0;
+  phases['process start → CLI ready']?.push(at('start'));
+  phases.backends?.push(at('backends') - at('start'));
+  phases['notebook cells']?.push(at('cells') - at('backends'));
+  phases['checks (after cells)']?.push(Math.max(0, at('checks') - at('cells')));
+  phases['report + close']?.push(at('end') - Math.max(at('checks'), at('cells')));
+}
+rmSync(work, { recursive: true, force: true });
+
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`.padStart(8);
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+})();
+console.log(`npm run lesson ${lesson} -- --solution · ${runs} runs (median) · node ${process.version} · ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'} · ${commit}`);
+console.log(`  bare tsx start of an empty file ${fmt(median(bare))}`);
+for (const [name, values] of Object.entries(phases)) console.log(`  ${name.padEnd(31)} ${fmt(median(values))}`);
+console.log(`  ${'whole run (wall clock)'.padEnd(31)} ${fmt(median(total))}   target < 3.00 s: ${median(total) < 3000 ? 'PASS' : 'MISS'}`);
+console.log('  (the checks run in a child process while the notebook prints; "checks (after cells)" is the wait left after the last cell)');

@@ -1,0 +1,143 @@
+/**
+ * Redis: `REDIS_URL` (a real server through ioredis) → ioredis-mock.
+ *
+ * ioredis-mock keeps one in-memory keyspace per host:port, shared by every mock instance in the process.
+ * Each connection group therefore gets its own fake port (its keyspace); `duplicate()` copies the options,
+ * so a duplicate shares the keyspace and pub/sub between the two works as on a real server.
+ */
+import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisConnection } from './types.ts';
+import { RedisUnreachableError, shortReason } from './errors.ts';
+import { describeUrl } from './where.ts';
+
+export interface ConnectRedisOptions {
+  /**
+   * Which keyspace to use. On the mock: any name or number; the same value gives the same keyspace in
+   * this process, and leaving it out gives a fresh one. On a real server only a number counts: it is the
+   * database index (`SELECT n`); otherwise the index in REDIS_URL (default 0) is used.
+   */
+  keyspace?: string | number;
+}
+
+/** A RedisConnection that also says what it is and can drop the extra connections made so far. */
+export interface OpenedRedis extends RedisConnection {
+  readonly label: string;
+  /** Closes every connection made by `duplicate()` so far (the main one stays open). */
+  closeDuplicates(): Promise<void>;
+}
+
+/** Fake ports for the mock's keyspaces; far from 6379 so learner code using `new RedisMock()` never meets them. */
+const MOCK_PORT_BASE = 46_000;
+const mockKeyspaces = new Map<string | number, number>();
+let nextMockPort = MOCK_PORT_BASE;
+
+/** The words for the start-up line, without connecting. */
+export function redisLabel(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env['REDIS_URL']?.trim();
+  return url ? `ioredis ${describeUrl(url)}` : 'ioredis-mock';
+}
+
+export async function connectRedis(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ConnectRedisOptions = {},
+): Promise<OpenedRedis> {
+  const url = env['REDIS_URL']?.trim();
+  return url ? connectReal(url, opts) : connectMock(opts);
+}
+
+async function connectMock(opts: ConnectRedisOptions): Promise<OpenedRedis> {
+  const { default: RedisMock } = await import('ioredis-mock');
+  let port: number;
+  if (opts.keyspace === undefined) {
+    port = nextMockPort++;
+  } else {
+    port = mockKeyspaces.get(opts.keyspace) ?? nextMockPort++;
+    mockKeyspaces.set(opts.keyspace, port);
+  }
+  const redis = new RedisMock({ host: '127.0.0.1', port });
+  return wrap('mock', redis, 'ioredis-mock');
+}
+
+async function connectReal(url: string, opts: ConnectRedisOptions): Promise<OpenedRedis> {
+  const { Redis: IORedis } = await import('ioredis');
+  const where = describeUrl(url);
+  const options: RedisOptions = {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 3_000,
+    // Give up after a few quick tries at start-up, so a missing server is reported in about a second.
+    retryStrategy: (times: number) => (times > 3 ? null : times * 100),
+  };
+  if (typeof opts.keyspace === 'number') options.db = opts.keyspace;
+  const redis = new IORedis(url, options);
+  let lastError: unknown;
+  const onError = (error: unknown): void => {
+    lastError = error;
+  };
+  redis.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('end', () => reject(lastError ?? new Error('connection closed')));
+    });
+  } catch (error) {
+    redis.disconnect();
+    throw new RedisUnreachableError(url.replace(/\/\/[^@/]*@/, '//'), shortReason(error));
+  }
+  const db = options.db ?? redis.options.db ?? 0;
+  return wrap('url', redis, `ioredis ${where}${db !== 0 && !where.includes('/') ? ` (db ${db})` : ''}`);
+}
+
+function wrap(kind: 'url' | 'mock', redis: Redis, label: string): OpenedRedis {
+  let duplicates: Redis[] = [];
+  let closing: Promise<void> | undefined;
+  const closeDuplicates = async (): Promise<void> => {
+    const open = duplicates;
+    duplicates = [];
+    await Promise.all(open.map((client) => quit(client, kind)));
+  };
+  return {
+    kind,
+    redis,
+    label,
+    duplicate(): Redis {
+      const copy = redis.duplicate();
+      // A real connection reports errors as events; keep them from crashing the process.
+      copy.on('error', () => undefined);
+      duplicates.push(copy);
+      return copy;
+    },
+    closeDuplicates,
+    close: () =>
+      (closing ??= (async () => {
+        await closeDuplicates();
+        await quit(redis, kind);
+      })()),
+  };
+}
+
+/**
+ * QUIT politely (works in subscriber mode too); if that fails, drop the socket.
+ * ioredis-mock keeps a quit client subscribed (it would still receive, and count in PUBLISH replies),
+ * so on the mock unsubscribe first, as a real server does on disconnect.
+ */
+async function quit(client: Redis, kind: 'url' | 'mock'): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    if (kind === 'mock') {
+      await client.unsubscribe();
+      await client.punsubscribe();
+      await client.quit();
+      return;
+    }
+    // QUIT's reply comes before the socket closes: wait for 'end', so close() leaves no handle behind.
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    await client.quit();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    clearTimeout(timer);
+    if (client.status !== 'end') client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}

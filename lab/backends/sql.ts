@@ -1,0 +1,193 @@
+/**
+ * SQL: `DATABASE_URL` (a real PostgreSQL through `pg`) → PGlite, the embedded Postgres.
+ *
+ * Both return the same JS values for the types the lessons use: the defaults of both drivers agree on
+ * int2/int4, float, numeric (string), text, bool, timestamp(tz), json(b), uuid and arrays, and where they
+ * differ we follow PGlite on pg (int8 such as `count(*)` → number, bigint past 2^53; date → UTC midnight;
+ * interval → text) and pg on PGlite (bytea → Buffer).
+ *
+ * A fresh PGlite costs 1.3–3 s, so the first one's data directory is saved to
+ * `node_modules/.cache/nosql-lab/pglite-<version>.tgz` and later ones start from it (~0.9 s).
+ */
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { Pool, PoolClient } from 'pg';
+import type { Sql, SqlQueryable, SqlResult } from './types.ts';
+import { InvalidSchemaNameError, PostgresUnreachableError, shortReason } from './errors.ts';
+import { defaultCacheDir, describeUrl, writeFileAtomic } from './where.ts';
+
+export interface OpenSqlOptions {
+  /** Work in this schema: it is created if missing and is the only one on the search_path. */
+  schema?: string;
+  /** Where PGlite's start-up snapshot lives; default `node_modules/.cache/nosql-lab/`. */
+  cacheDir?: string;
+}
+
+export interface OpenedSql extends Sql {
+  readonly label: string;
+  /** PGlite only: `fresh` when initialised from scratch, `snapshot` when restored from the cache. */
+  readonly origin?: 'fresh' | 'snapshot';
+}
+
+const OID = { int8: 20, bytea: 17, date: 1082, interval: 1186, int8Array: 1016 } as const;
+
+/** The words for the start-up line, without connecting. */
+export function sqlLabel(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env['DATABASE_URL']?.trim();
+  return url ? `PostgreSQL ${describeUrl(url)}` : 'PGlite';
+}
+
+export async function openSql(env: NodeJS.ProcessEnv = process.env, opts: OpenSqlOptions = {}): Promise<OpenedSql> {
+  if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
+    throw new InvalidSchemaNameError(opts.schema);
+  }
+  const url = env['DATABASE_URL']?.trim();
+  return url ? openPostgres(url, opts.schema) : openPglite(opts);
+}
+
+/** Same as PGlite: a number while it is exact, a bigint beyond. */
+export function parseInt8(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+// ---------------------------------------------------------------- PostgreSQL (pg)
+
+async function openPostgres(url: string, schema: string | undefined): Promise<OpenedSql> {
+  const { default: pg } = await import('pg');
+  const base = pg.types;
+  const baseParser = base.getTypeParser as (oid: number, format?: 'text' | 'binary') => (value: string) => unknown;
+  const int8Array = baseParser(OID.int8Array, 'text') as (value: string) => (string | null)[];
+  const overrides: Record<number, (value: string) => unknown> = {
+    [OID.int8]: parseInt8,
+    [OID.int8Array]: (v) => int8Array(v).map((x) => (x === null ? null : parseInt8(x))),
+    [OID.date]: (v) => new Date(v),
+    [OID.interval]: (v) => v,
+  };
+  const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+    (format !== 'binary' && overrides[oid]) || baseParser(oid, format)) as typeof base.getTypeParser;
+  const pool: Pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    max: 5,
+    types: { getTypeParser },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle connection the server drops must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    else await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new PostgresUnreachableError(describeUrl(url), shortReason(error, 120));
+  }
+
+  const on = (client: Pool | PoolClient): SqlQueryable => ({
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+      const result = await client.query(text, params as unknown[]);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(text: string): Promise<void> {
+      await client.query(text);
+    },
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'postgres',
+    label: `PostgreSQL ${describeUrl(url)}`,
+    ...on(pool),
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(on(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => (closing ??= pool.end()),
+  };
+}
+
+// ---------------------------------------------------------------- PGlite
+
+async function openPglite(opts: OpenSqlOptions): Promise<OpenedSql> {
+  const { db, origin } = await startPglite(opts.cacheDir ?? defaultCacheDir());
+  if (opts.schema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}; SET search_path TO ${opts.schema};`);
+
+  const on = (client: PGlite | Transaction): SqlQueryable => ({
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+      const result = await client.query<Row>(text, params as unknown[]);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+    },
+    async exec(text: string): Promise<void> {
+      await client.exec(text);
+    },
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'pglite',
+    label: 'PGlite',
+    origin,
+    ...on(db),
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> => db.transaction((tx) => fn(on(tx))),
+    close: () => (closing ??= db.closed ? Promise.resolve() : db.close()),
+  };
+}
+
+/** `pglite-<version>.tgz` in `cacheDir`. */
+export async function pgliteSnapshotPath(cacheDir: string): Promise<string> {
+  return join(cacheDir, `pglite-${await pgliteVersion()}.tgz`);
+}
+
+async function startPglite(cacheDir: string): Promise<{ db: PGlite; origin: 'fresh' | 'snapshot' }> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const parsers = { [OID.bytea]: parseBytea };
+  const snapshot = await pgliteSnapshotPath(cacheDir);
+  const saved = await readFile(snapshot).catch(() => undefined);
+  if (saved) {
+    try {
+      return { db: await PGlite.create({ loadDataDir: new Blob([saved]), parsers }), origin: 'snapshot' };
+    } catch {
+      // A damaged snapshot: start fresh and write a new one below.
+    }
+  }
+  const db = await PGlite.create({ parsers });
+  try {
+    const dump = await db.dumpDataDir('gzip');
+    await writeFileAtomic(snapshot, new Uint8Array(await dump.arrayBuffer()));
+  } catch {
+    // The snapshot only saves time; a read-only node_modules must not stop the lesson.
+  }
+  return { db, origin: 'fresh' };
+}
+
+/** PGlite hands bytea over as Uint8Array, pg as Buffer: use Buffer on both. */
+function parseBytea(text: string): Buffer {
+  return text.startsWith('\\x') ? Buffer.from(text.slice(2), 'hex') : Buffer.from(text, 'latin1');
+}
+
+let versionPromise: Promise<string> | undefined;
+function pgliteVersion(): Promise<string> {
+  versionPromise ??= (async () => {
+    // The package does not export its package.json: find it next to the resolved entry point.
+    let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+      const pkg = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+      if (pkg) {
+        const parsed = JSON.parse(pkg) as { name?: string; version?: string };
+        if (parsed.name === '@electric-sql/pglite' && parsed.version) return parsed.version;
+      }
+    }
+    return 'unknown';
+  })();
+  return versionPromise;
+}

@@ -1,0 +1,42 @@
+/**
+ * One place that knows what must be closed when the CLI ends — normally or by Ctrl-C — so no
+ * mongod, port, child process or PGlite handle is left behind.
+ */
+type Cleanup = () => Promise<void> | void;
+
+const cleanups = new Set<Cleanup>();
+let installed = false;
+let exiting = false;
+
+export function onCleanup(fn: Cleanup): () => void {
+  cleanups.add(fn);
+  installSignalHandlers();
+  return () => cleanups.delete(fn);
+}
+
+export async function cleanupAll(): Promise<void> {
+  const pending = [...cleanups].reverse();
+  cleanups.clear();
+  for (const fn of pending) {
+    try {
+      await fn();
+    } catch {
+      // Closing is best effort: one failed close must not keep the others open.
+    }
+  }
+}
+
+function installSignalHandlers(): void {
+  if (installed) return;
+  installed = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (exiting) process.exit(130);
+      exiting = true;
+      process.stderr.write('\nStopping: closing databases and servers…\n');
+      const force = setTimeout(() => process.exit(130), 5000);
+      force.unref();
+      void cleanupAll().finally(() => process.exit(130));
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The `npm run lesson` command: parses the arguments and hands over to one module per verb.
+ * Errors the course raises itself print as one plain sentence; anything else as a short report.
+ */
+import { parseCli, usage, UsageError } from './args.ts';
+import { cleanupAll } from './cleanup.ts';
+import { red } from './style.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { lesson: query, flags } = parseCli(argv);
+  if (flags.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  if (!query) {
+    if (flags.hint || flags.reset || flags.solution || flags.watch) throw new UsageError('Which lesson? Put its number first, e.g. `npm run lesson 3 -- --hint`.');
+    const { listLessons } = await import('./list.ts');
+    return listLessons();
+  }
+  const { findLesson } = await import('../lessons.ts');
+  const lesson = await findLesson(query);
+  const target = flags.solution ? 'solutions' : 'lessons';
+  if (flags.reset) return (await import('./reset.ts')).resetLesson(lesson);
+  if (flags.hint) return (await import('./hint.ts')).showHint(lesson);
+  if (flags.watch) return (await import('./watch.ts')).watchLesson(lesson, target);
+  return (await import('./run.ts')).runLesson(lesson, { target, notebook: !flags.check });
+}
+
+const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError', 'BackendError']);
+
+main(process.argv.slice(2))
+  .then(async (code) => {
+    await cleanupAll();
+    process.exitCode = code;
+  })
+  .catch(async (error: unknown) => {
+    await cleanupAll();
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (KNOWN.has(e.name) || e.name.endsWith('BackendError')) process.stderr.write(`${red(e.message)}\n`);
+    else process.stderr.write(`${red(`Unexpected error: ${e.message}`)}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}\n`);
+    process.exitCode = 2;
+  });

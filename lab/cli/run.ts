@@ -1,0 +1,78 @@
+/**
+ * `npm run lesson N`: the notebook top to bottom, then the exercise checks. The checks start in a
+ * child process as soon as MongoDB is up, so they run while the notebook prints.
+ */
+import { join } from 'node:path';
+import { openBackends, type Backends } from '../backends/index.ts';
+import { runChecks, type CheckRun } from '../checks/run.ts';
+import { lessonId, type Lesson } from '../lesson.ts';
+import { runNotebook } from '../notebook/run.ts';
+import { relative, targetDir, type Target } from '../paths.ts';
+import { hashFiles, updateLesson } from '../progress.ts';
+import { onCleanup } from './cleanup.ts';
+import { printReport, score } from './report.ts';
+import { bold, dim } from './style.ts';
+import { mark, writeTimings } from './timings.ts';
+
+export interface RunOptions {
+  readonly target: Target;
+  readonly notebook: boolean;
+}
+
+export function exerciseFiles(lesson: Lesson, target: Target): string[] {
+  return lesson.exercises.map((file) => join(targetDir(target), lessonId(lesson), file));
+}
+
+export function header(lesson: Lesson): string {
+  const title = `Lesson ${String(lesson.number).padStart(2, '0')} · ${lesson.title}`;
+  return [bold(title), dim(lesson.summary), ...lesson.objectives.map((o) => dim(`  • ${o}`))].join('\n');
+}
+
+/** Environment that points the check process at servers this process already runs. */
+export function sharedServers(backends: Backends | undefined): NodeJS.ProcessEnv {
+  const uri = backends?.mongoServer?.uri;
+  return uri ? { MONGODB_URI: uri } : {};
+}
+
+export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}): Promise<CheckRun> {
+  const run = await runChecks(lesson, { target, env });
+  recordCheck(lesson, target, run);
+  return run;
+}
+
+export function recordCheck(lesson: Lesson, target: Target, run: CheckRun): void {
+  if (target !== 'lessons') return;
+  updateLesson(lessonId(lesson), (current) => ({
+    ...current,
+    hash: hashFiles(exerciseFiles(lesson, target)),
+    tasks: Object.fromEntries(run.tasks.map((t) => [t.title, t.state])),
+    points: score(run).points,
+    checkedAt: new Date().toISOString(),
+  }));
+}
+
+export function reportFile(lesson: Lesson, target: Target): string {
+  return relative(exerciseFiles(lesson, target)[0] ?? '');
+}
+
+/** Runs one lesson; resolves to the process exit code (0 when every task passes). */
+export async function runLesson(lesson: Lesson, options: RunOptions): Promise<number> {
+  process.stdout.write(`${header(lesson)}\n`);
+  mark('start');
+  let backends: Backends | undefined;
+  if (options.notebook) {
+    backends = await openBackends(lesson.databases);
+    onCleanup(() => backends?.close());
+    process.stdout.write(`${dim(backends.summary)}\n`);
+  }
+  mark('backends');
+  const checking = check(lesson, options.target, sharedServers(backends)).finally(() => mark('checks'));
+  if (backends) await runNotebook(lesson, backends);
+  mark('cells');
+  const run = await checking;
+  await backends?.close();
+  printReport(lesson, run, reportFile(lesson, options.target));
+  mark('end');
+  writeTimings();
+  return score(run).tasks === run.tasks.length && run.errors.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,147 @@
+/** aggregate (with $out/$merge handled here, the rest by mingo), count, distinct. */
+import type { Document } from 'bson';
+import type { Ctx, Handler } from '../context.ts';
+import { Codes, MongoError, notEmulated } from '../errors.ts';
+import { matching, resolverFor, runPipeline } from '../query.ts';
+import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
+import { collName, cursorReply, queryOptions, readable } from './crud.ts';
+import { compare } from 'mingo/util';
+import { ObjectId } from 'bson';
+
+const UNSUPPORTED_STAGES: Record<string, string> = {
+  $changeStream: 'Change streams ($changeStream / watch())',
+  $currentOp: 'The $currentOp stage',
+  $listSessions: 'The $listSessions stage',
+  $listLocalSessions: 'The $listLocalSessions stage',
+  $collStats: 'The $collStats stage',
+  $indexStats: 'The $indexStats stage',
+  $planCacheStats: 'The $planCacheStats stage',
+  $search: 'Atlas Search ($search)',
+  $searchMeta: 'Atlas Search ($searchMeta)',
+  $vectorSearch: 'Atlas Vector Search ($vectorSearch)',
+  $geoNear: 'The $geoNear stage',
+};
+
+function checkPipeline(pipeline: unknown): Doc[] {
+  if (!Array.isArray(pipeline)) throw new MongoError(Codes.TypeMismatch, "'pipeline' option must be specified as an array");
+  pipeline.forEach((stage, i) => {
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
+      throw new MongoError(Codes.Location40323, 'A pipeline stage specification object must contain exactly one field.');
+    }
+    const name = Object.keys(stage)[0] as string;
+    const what = UNSUPPORTED_STAGES[name];
+    if (what !== undefined) throw notEmulated(what);
+    if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
+      throw new MongoError(Codes.Location40601, `${name} can only be the final stage in the pipeline`);
+    }
+  });
+  return pipeline as Doc[];
+}
+
+/** $out: replace the target collection with the results. */
+function writeOut(ctx: Ctx, spec: unknown, docs: Doc[]): void {
+  const target = typeof spec === 'string' ? { db: ctx.db, coll: spec } : (spec as { db?: string; coll: string });
+  const db = target.db ?? ctx.db;
+  const store = ctx.server.store;
+  const old = store.get(db, target.coll);
+  const indexes = old?.indexes.filter((i) => i.name !== '_id_') ?? [];
+  const options = old?.options ?? {};
+  store.drop(db, target.coll);
+  const coll = store.create(db, target.coll, options);
+  for (const spec2 of indexes) coll.addIndex({ ...spec2 });
+  for (const d of docs) store.insert(coll, d._id === undefined ? { _id: new ObjectId(), ...d } : d);
+}
+
+/** $merge with the common options: on (default _id), whenMatched merge/replace/keepExisting/fail, whenNotMatched insert/discard/fail. */
+function writeMerge(ctx: Ctx, spec: unknown, docs: Doc[]): void {
+  const s: Doc = typeof spec === 'string' ? { into: spec } : (spec as Doc);
+  const into = typeof s.into === 'string' ? { db: ctx.db, coll: s.into } : (s.into as { db?: string; coll: string });
+  const coll = ctx.catalog.getOrCreate(into.db ?? ctx.db, into.coll);
+  const on = s.on === undefined ? ['_id'] : Array.isArray(s.on) ? (s.on as string[]) : [String(s.on)];
+  const whenMatched = s.whenMatched ?? 'merge';
+  const whenNotMatched = s.whenNotMatched ?? 'insert';
+  if (typeof whenMatched !== 'string') throw notEmulated('$merge with a pipeline in whenMatched');
+  for (const raw of docs) {
+    const d = raw._id === undefined ? { _id: new ObjectId(), ...raw } : raw;
+    const filter: Doc = {};
+    for (const f of on) filter[f] = valuesAtPath(d, f)[0] ?? null;
+    const hit = matching(coll, filter)[0];
+    if (hit === undefined) {
+      if (whenNotMatched === 'discard') continue;
+      if (whenNotMatched === 'fail') throw new MongoError(Codes.Location13113, '$merge could not find a matching document in the target collection for at least one document in the source collection');
+      ctx.catalog.insert(coll, d);
+      continue;
+    }
+    const [idKey, existing] = hit;
+    if (whenMatched === 'keepExisting') continue;
+    if (whenMatched === 'fail') throw new MongoError(Codes.DuplicateKey, `E11000 duplicate key error collection: ${coll.ns}`);
+    const next = whenMatched === 'replace' ? { ...d, _id: existing._id } : { ...existing, ...d, _id: existing._id };
+    ctx.catalog.replace(coll, idKey, next);
+  }
+}
+
+export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string } {
+  const pipeline = checkPipeline(cmd.pipeline);
+  const isDbLevel = cmd.aggregate === 1;
+  const name = isDbLevel ? '$cmd.aggregate' : collName(cmd, 'aggregate');
+  const input = isDbLevel ? [] : (readable(ctx, name)?.all() ?? []);
+  const last = pipeline[pipeline.length - 1];
+  const writeStage = last !== undefined && ('$out' in last || '$merge' in last) ? last : undefined;
+  const stages = writeStage !== undefined ? pipeline.slice(0, -1) : pipeline;
+  const docs = runPipeline(input, stages, resolverFor(ctx.catalog, ctx.db), queryOptions(cmd));
+  if (writeStage !== undefined) {
+    if ('$out' in writeStage) writeOut(ctx, writeStage.$out, docs);
+    else writeMerge(ctx, writeStage.$merge, docs);
+    return { docs: [], ns: `${ctx.db}.${name}` };
+  }
+  return { docs, ns: `${ctx.db}.${name}` };
+}
+
+const aggregate: Handler = (cmd, ctx) => {
+  if (cmd.explain === true) {
+    return { explainVersion: '1', stages: (cmd.pipeline as Doc[] | undefined) ?? [], ok: 1 };
+  }
+  const cursor = cmd.cursor;
+  if (!isPlainObject(cursor) && cmd.explain !== true) {
+    throw new MongoError(Codes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  }
+  const { docs, ns } = runAggregate(ctx, cmd);
+  const batchSize = cursor.batchSize === undefined ? undefined : toNumber(cursor.batchSize);
+  return cursorReply(ctx, ns, docs, batchSize, false);
+};
+
+const count: Handler = (cmd, ctx) => {
+  const name = collName(cmd, 'count');
+  const coll = readable(ctx, name);
+  const query = isPlainObject(cmd.query) ? cmd.query : undefined;
+  let n = query === undefined || Object.keys(query).length === 0 ? (coll?.docs.size ?? 0) : matching(coll, query, queryOptions(cmd)).length;
+  const skip = toNumber(cmd.skip, 0);
+  const limit = Math.abs(toNumber(cmd.limit, 0));
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { n, ok: 1 };
+};
+
+const distinct: Handler = (cmd, ctx) => {
+  const name = collName(cmd, 'distinct');
+  if (typeof cmd.key !== 'string') throw new MongoError(Codes.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
+  const key = cmd.key;
+  const coll = readable(ctx, name);
+  const query = isPlainObject(cmd.query) ? cmd.query : undefined;
+  const seen = new Map<string, unknown>();
+  for (const [, doc] of matching(coll, query, queryOptions(cmd))) {
+    for (const v of valuesAtPath(doc, key)) {
+      const items = Array.isArray(v) ? v : [v];
+      for (const item of items) {
+        if (item === undefined) continue;
+        const k = keyOf(item);
+        if (!seen.has(k)) seen.set(k, item);
+      }
+    }
+  }
+  // mongod collects distinct values in a set ordered by BSON comparison.
+  const values = Array.from(seen.values()).sort(compare);
+  return { values, ok: 1 };
+};
+
+export const aggregateCommands: Record<string, Handler> = { aggregate, count, distinct };

@@ -1,0 +1,86 @@
+/**
+ * Server-side cursors. A query's results are materialised when it runs (documents are immutable,
+ * so this costs one array), and getMore hands out further batches. Idle cursors die after
+ * 10 minutes like mongod's cursorTimeoutMillis; the sweep timer is owned by the server.
+ */
+import { Long, calculateObjectSize, type Document } from 'bson';
+import { Codes, MongoError } from './errors.ts';
+
+const IDLE_MS = 10 * 60_000;
+/** Leave room for the reply envelope under the 16 MiB BSON limit. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+
+interface Cursor {
+  ns: string;
+  docs: Document[];
+  pos: number;
+  lastUse: number;
+}
+
+export class Cursors {
+  private readonly open = new Map<string, Cursor>();
+
+  /** Takes the first batch; returns the cursor id (0 when everything fit) and the batch. */
+  start(ns: string, docs: Document[], batchSize: number | undefined, single: boolean): { id: Long; batch: Document[] } {
+    const cursor: Cursor = { ns, docs, pos: 0, lastUse: Date.now() };
+    const batch = this.take(cursor, batchSize ?? 101);
+    if (single || cursor.pos >= docs.length) return { id: Long.ZERO, batch };
+    const id = this.newId();
+    this.open.set(id.toString(), cursor);
+    return { id, batch };
+  }
+
+  next(id: Long, ns: string, batchSize: number | undefined): { id: Long; batch: Document[] } {
+    const cursor = this.open.get(id.toString());
+    if (cursor === undefined) throw new MongoError(Codes.CursorNotFound, `cursor id ${id.toString()} not found`);
+    if (cursor.ns !== ns) {
+      throw new MongoError(Codes.Unauthorized, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+    }
+    cursor.lastUse = Date.now();
+    const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
+    if (cursor.pos >= cursor.docs.length) {
+      this.open.delete(id.toString());
+      return { id: Long.ZERO, batch };
+    }
+    return { id, batch };
+  }
+
+  kill(id: Long): boolean {
+    return this.open.delete(id.toString());
+  }
+
+  sweep(now: number): void {
+    for (const [id, c] of this.open) if (now - c.lastUse > IDLE_MS) this.open.delete(id);
+  }
+
+  clear(): void {
+    this.open.clear();
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  private take(cursor: Cursor, batchSize: number): Document[] {
+    const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
+    const batch: Document[] = [];
+    let bytes = 0;
+    while (cursor.pos < cursor.docs.length && batch.length < limit) {
+      const doc = cursor.docs[cursor.pos] as Document;
+      const size = calculateObjectSize(doc);
+      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      batch.push(doc);
+      bytes += size;
+      cursor.pos += 1;
+    }
+    return batch;
+  }
+
+  private newId(): Long {
+    // Positive 53-bit ids: unique enough and exact in every driver.
+    for (;;) {
+      const n = Math.floor(Math.random() * 2 ** 52) + 1;
+      if (!this.open.has(String(n))) return Long.fromNumber(n);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/** Which notebook is running, set by the runner for the duration of one notebook. */
+import type { Backends } from '../backends/index.ts';
+import type { CellSource } from './source.ts';
+
+export interface NotebookContext {
+  readonly file: string;
+  readonly cells: readonly CellSource[];
+  readonly backends: Backends;
+  /** Index of the cell now running; -1 before the first. */
+  index: number;
+  /** When the current cell started (performance.now()). */
+  startedAt: number;
+}
+
+let active: NotebookContext | undefined;
+
+export function currentNotebook(): NotebookContext | undefined {
+  return active;
+}
+
+export function setNotebook(ctx: NotebookContext | undefined): void {
+  active = ctx;
+}

@@ -1,0 +1,57 @@
+/**
+ * What the learner has done, kept between runs in `.nosql-lab/progress.json`: each lesson's last
+ * check (so `npm run lesson` lists status without running anything) and how many hints were shown.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskState } from './checks/run.ts';
+import { STATE_DIR } from './paths.ts';
+
+export interface LessonProgress {
+  /** Hash of the exercise files when they were last checked; a different hash means "changed since". */
+  hash: string;
+  tasks: Record<string, TaskState>;
+  points: number;
+  checkedAt: string;
+  /** Hints shown so far, per task title. */
+  hints: Record<string, number>;
+}
+
+export type Progress = Record<string, LessonProgress>;
+
+const FILE = join(STATE_DIR, 'progress.json');
+
+export function readProgress(): Progress {
+  try {
+    return JSON.parse(readFileSync(FILE, 'utf8')) as Progress;
+  } catch {
+    return {};
+  }
+}
+
+export function writeProgress(progress: Progress): void {
+  mkdirSync(STATE_DIR, { recursive: true });
+  const temp = `${FILE}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(progress, null, 2)}\n`);
+  renameSync(temp, FILE);
+}
+
+export function updateLesson(id: string, change: (current: LessonProgress) => LessonProgress): LessonProgress {
+  const progress = readProgress();
+  const next = change(progress[id] ?? { hash: '', tasks: {}, points: 0, checkedAt: '', hints: {} });
+  writeProgress({ ...progress, [id]: next });
+  return next;
+}
+
+export function hashFiles(paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const path of paths) {
+    try {
+      hash.update(readFileSync(path));
+    } catch {
+      hash.update(`missing:${path}`);
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
