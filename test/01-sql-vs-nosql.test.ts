@@ -212,13 +212,16 @@ describe('Read orders: a join vs an embedded array', () => {
     await db.sql.exec(TABLES);
   });
 
-  /** Alice, Bob and Seán with interleaved orders, so only a correct JOIN and filter return the right ones. */
+  /**
+   * Alice (1), Bob (2) and Seán (3) with interleaved orders, so only a JOIN with the right filter returns the
+   * right ones; stored out of id order, so only ORDER BY returns them in order of id.
+   */
   async function seedRows(): Promise<void> {
     await db.sql.exec(`
       INSERT INTO users (name, email) VALUES
         ('Alice', 'alice@example.com'), ('Bob', 'bob@example.com'), ('Seán O''Brien', 'sean.o''brien@example.com');
-      INSERT INTO orders (user_id, item, quantity) VALUES
-        (1, 'keyboard', 1), (2, 'monitor', 2), (1, 'mouse', 3), (3, 'desk', 1), (1, 'cable', 5);
+      INSERT INTO orders (id, user_id, item, quantity) OVERRIDING SYSTEM VALUE VALUES
+        (5, 1, 'cable', 5), (2, 2, 'monitor', 2), (3, 1, 'mouse', 3), (1, 1, 'keyboard', 1), (4, 3, 'desk', 1);
     `);
   }
 

@@ -2,7 +2,8 @@
  * Opens the databases a lesson needs, concurrently, and says in one line which ones it chose:
  *
  *   const backends = await openBackends(['mongo', 'redis', 'sql']);
- *   console.log(backends.summary);   // MongoDB: emulator (no mongod binary: offline) · Redis: ioredis-mock · SQL: PGlite
+ *   console.log(backends.summary);
+ *   // MongoDB: emulator (no mongod binary: offline (ENOTFOUND)) · Redis: ioredis-mock · SQL: PGlite
  *   …
  *   await backends.close();          // clients first, then servers; safe to call twice
  */
@@ -84,7 +85,9 @@ export async function openBackends(
     if (!opts.mongoServer) mongoClosers.push(() => server.stop());
     backends.mongoServer = server;
     labels.mongo = server.label;
-    const connection = await connectMongo(server.uri, opts.dbName ?? 'nosql_lab', { fromEnv: server.kind === 'uri' && Boolean(env['MONGODB_URI']) });
+    const connection = await connectMongo(server.uri, opts.dbName ?? 'nosql_lab', {
+      fromEnv: server.kind === 'uri' && Boolean(env['MONGODB_URI']),
+    });
     mongoClosers.push(() => connection.close());
     backends.mongo = connection.db;
     backends.mongoClient = connection.client;
@@ -138,23 +141,27 @@ function closeOnce(closers: readonly Closer[]): () => Promise<void> {
 }
 
 /**
- * Closes `backends` on Ctrl-C / SIGTERM, then exits (130 / 143). Returns a function that removes the handlers.
- * The lesson runner calls this right after `openBackends`, so no mongod, port or handle outlives it.
+ * Closes `backends` on Ctrl-C / SIGTERM, then exits (130 / 143); a second Ctrl-C exits at once.
+ * Returns a function that removes the handlers. The lesson runner calls this right after `openBackends`,
+ * so no mongod, port or handle outlives it.
  */
 export function closeOnSignals(backends: Pick<Backends, 'close'>): () => void {
+  let closing = false;
+  // The handlers stay installed while closing: a runner such as tsx kills the process itself when it
+  // sees no listener left.
   const handler = (signal: NodeJS.Signals): void => {
-    remove();
     const code = signal === 'SIGINT' ? 130 : 143;
+    if (closing) process.exit(code);
+    closing = true;
     backends.close().then(
       () => process.exit(code),
       () => process.exit(code),
     );
   };
-  const remove = (): void => {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return remove;
 }

@@ -136,7 +136,7 @@ async function quit(client: Redis, kind: 'url' | 'mock'): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
     clearTimeout(timer);
-    if (client.status !== 'end') client.disconnect();
+    if ((client.status as string) !== 'end') client.disconnect();
   } catch {
     client.disconnect();
   }

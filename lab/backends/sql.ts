@@ -7,7 +7,7 @@
  * interval → text) and pg on PGlite (bytea → Buffer).
  *
  * A fresh PGlite costs 1.3–3 s, so the first one's data directory is saved to
- * `node_modules/.cache/nosql-lab/pglite-<version>.tgz` and later ones start from it (~0.9 s).
+ * `node_modules/.cache/nosql-lab/pglite-<version>.tar` and later ones start from it (~0.6 s).
  */
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
@@ -143,9 +143,9 @@ async function openPglite(opts: OpenSqlOptions): Promise<OpenedSql> {
   };
 }
 
-/** `pglite-<version>.tgz` in `cacheDir`. */
+/** `pglite-<version>.tar` in `cacheDir`: uncompressed, since it restores ~0.3 s faster than gzip (40 MB vs 4.5 MB). */
 export async function pgliteSnapshotPath(cacheDir: string): Promise<string> {
-  return join(cacheDir, `pglite-${await pgliteVersion()}.tgz`);
+  return join(cacheDir, `pglite-${await pgliteVersion()}.tar`);
 }
 
 async function startPglite(cacheDir: string): Promise<{ db: PGlite; origin: 'fresh' | 'snapshot' }> {
@@ -162,7 +162,7 @@ async function startPglite(cacheDir: string): Promise<{ db: PGlite; origin: 'fre
   }
   const db = await PGlite.create({ parsers });
   try {
-    const dump = await db.dumpDataDir('gzip');
+    const dump = await db.dumpDataDir('none');
     await writeFileAtomic(snapshot, new Uint8Array(await dump.arrayBuffer()));
   } catch {
     // The snapshot only saves time; a read-only node_modules must not stop the lesson.

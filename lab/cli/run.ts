@@ -3,7 +3,7 @@
  * child process as soon as MongoDB is up, so they run while the notebook prints.
  */
 import { join } from 'node:path';
-import { openBackends, type Backends } from '../backends/index.ts';
+import { openBackends, resolveMongoServer, type Backends } from '../backends/index.ts';
 import { runChecks, type CheckRun } from '../checks/run.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { runNotebook } from '../notebook/run.ts';
@@ -59,18 +59,22 @@ export function reportFile(lesson: Lesson, target: Target): string {
 export async function runLesson(lesson: Lesson, options: RunOptions): Promise<number> {
   process.stdout.write(`${header(lesson)}\n`);
   mark('start');
+  // MongoDB first, so the checks (in their own process) can start on it while the rest opens.
+  const mongoServer = options.notebook && lesson.databases.includes('mongo') ? await resolveMongoServer() : undefined;
+  if (mongoServer) onCleanup(() => mongoServer.stop());
+  const checking = check(lesson, options.target, mongoServer ? { MONGODB_URI: mongoServer.uri } : {}).finally(() => mark('checks'));
   let backends: Backends | undefined;
   if (options.notebook) {
-    backends = await openBackends(lesson.databases);
+    backends = await openBackends(lesson.databases, mongoServer ? { mongoServer } : {});
     onCleanup(() => backends?.close());
     process.stdout.write(`${dim(backends.summary)}\n`);
+    mark('backends');
+    await runNotebook(lesson, backends);
   }
-  mark('backends');
-  const checking = check(lesson, options.target, sharedServers(backends)).finally(() => mark('checks'));
-  if (backends) await runNotebook(lesson, backends);
   mark('cells');
   const run = await checking;
   await backends?.close();
+  await mongoServer?.stop();
   printReport(lesson, run, reportFile(lesson, options.target));
   mark('end');
   writeTimings();

@@ -108,7 +108,14 @@ export function fromMingo(err: unknown, context: 'query' | 'update' | 'aggregate
   if (err instanceof MongoError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   const op = /(\$[A-Za-z_][\w]*)/.exec(msg)?.[1];
-  if (/unknown|unrecognized|not supported|invalid operator/i.test(msg) && op !== undefined) {
+  if (/immutable field '_id'/.test(msg)) return new MongoError(Codes.ImmutableField, msg.replace(/\.$/, ''));
+  if (/unregistered pipeline operator/.test(msg) && op !== undefined) {
+    return new MongoError(Codes.Location40324, `Unrecognized pipeline stage name: '${op}'`);
+  }
+  if (/(accumulator|operator) '?\$\w+'? is not registered/.test(msg) && op !== undefined) {
+    return new MongoError(Codes.InvalidPipelineOperator, `Unrecognized expression '${op}'`);
+  }
+  if (/unknown|unrecognized|unregistered|not supported|invalid operator/i.test(msg) && op !== undefined) {
     if (context === 'query') return new MongoError(Codes.BadValue, `unknown operator: ${op}`);
     if (context === 'update') {
       return new MongoError(

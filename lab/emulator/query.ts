@@ -13,11 +13,11 @@ import * as windowOperators from 'mingo/operators/window';
 import { Query } from 'mingo/query';
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
-import { fromMingo } from './errors.ts';
+import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, kindAt, typeAlias } from './numbers.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import type { Collection, Catalog } from './store.ts';
-import { isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
+import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
 
 export interface QueryOptions {
   collation?: Doc;
@@ -56,13 +56,77 @@ function $type(selector: string, value: unknown): (doc: unknown) => boolean {
   };
 }
 
+/** Equality where embedded documents must match field for field, in order, as in mongod (mingo ignores order). */
+function orderedEq(a: unknown, b: unknown): boolean {
+  const kb = keyOf(b);
+  if (keyOf(a) === kb) return true;
+  return Array.isArray(a) && a.some((el) => keyOf(el) === kb);
+}
+
+function needsOrder(v: unknown): boolean {
+  return isPlainObject(v) && !isOperatorObject(v);
+}
+
+type QueryOp = (selector: string, value: unknown, options: unknown) => (doc: unknown) => boolean;
+const builtin = queryOperators as unknown as Record<string, QueryOp>;
+
+function $eq(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  const base = (builtin.$eq as QueryOp)(selector, value, options);
+  if (!needsOrder(value)) return base;
+  return (doc: unknown): boolean => base(doc) && resolveAll(doc, selector).some((v) => orderedEq(v, value));
+}
+
+function $ne(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  const eq = $eq(selector, value, options);
+  return (doc: unknown): boolean => !eq(doc);
+}
+
+/**
+ * Fast path for the common `{ field: { $in: [numbers or strings] } }`: a Set lookup instead of
+ * mingo's general intersection (which dominates find time over large collections).
+ */
+function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean) | undefined {
+  if (selector.includes('.') || !value.every((v) => typeof v === 'number' || typeof v === 'string')) return undefined;
+  const set = new Set<unknown>(value);
+  return (doc: unknown): boolean => {
+    if (!isPlainObject(doc)) return false;
+    const v = doc[selector];
+    if (typeof v === 'number' || typeof v === 'string') return set.has(v);
+    if (Array.isArray(v)) return v.some((el) => set.has(el));
+    return false;
+  };
+}
+
+function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  const fast = Array.isArray(value) ? fastIn(selector, value) : undefined;
+  if (fast !== undefined) return fast;
+  const base = (builtin.$in as QueryOp)(selector, value, options);
+  if (!Array.isArray(value) || !value.some(needsOrder)) return base;
+  const plain = value.filter((v) => !needsOrder(v));
+  const plainTest = plain.length > 0 ? (builtin.$in as QueryOp)(selector, plain, options) : (): boolean => false;
+  const docs = value.filter(needsOrder);
+  return (doc: unknown): boolean => plainTest(doc) || resolveAll(doc, selector).some((v) => docs.some((d) => orderedEq(v, d)));
+}
+
+function $nin(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  const inTest = $in(selector, value, options);
+  return (doc: unknown): boolean => !inTest(doc);
+}
+
+/** The values a dotted path reaches (arrays are descended, the array itself is included too). */
+function resolveAll(doc: unknown, selector: string): unknown[] {
+  const found: Array<[unknown, string, unknown]> = [];
+  leaves(doc, selector.split('.'), 0, found, undefined, '');
+  return found.map(([, , v]) => v);
+}
+
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
   pipeline: pipelineOperators,
   projection: projectionOperators,
-  query: { ...queryOperators, $type } as never,
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin } as never,
   window: windowOperators,
 });
 
@@ -79,7 +143,27 @@ function options(extra: QueryOptions = {}, resolver?: (name: string) => Doc[]): 
   return opts;
 }
 
+const TOP_LEVEL = new Set(['$and', '$or', '$nor', '$expr', '$where', '$jsonSchema', '$comment', '$text', '$alwaysTrue', '$alwaysFalse', '$sampleRate']);
+
+function checkTopLevel(filter: Doc): void {
+  for (const [k, v] of Object.entries(filter)) {
+    if (!k.startsWith('$')) continue;
+    if (!TOP_LEVEL.has(k)) {
+      throw new MongoError(Codes.BadValue, `unknown top level operator: ${k}. If you have a field name that starts with a '$' symbol, consider using $getField or $setField.`);
+    }
+    if (k === '$text') throw notEmulated('$text search');
+    if ((k === '$and' || k === '$or' || k === '$nor')) {
+      if (!Array.isArray(v) || v.length === 0) throw new MongoError(Codes.BadValue, `${k} argument must be a non-empty array`);
+      for (const sub of v) {
+        if (!isPlainObject(sub)) throw new MongoError(Codes.BadValue, `${k} argument's entries must be objects`);
+        checkTopLevel(sub);
+      }
+    }
+  }
+}
+
 export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Query {
+  if (filter !== undefined) checkTopLevel(filter);
   try {
     return new Query(filter ?? {}, options(extra));
   } catch (err) {
@@ -123,25 +207,110 @@ export interface FindSpec {
   projection?: Doc;
   skip?: number;
   limit?: number;
+  /** The query's filter, for the positional `field.$` projection when `filter` was already applied. */
+  matchedBy?: Doc;
 }
 
 /** find's filter + sort + skip + limit + projection, in mongod's order. */
 export function runFind(docs: Doc[], spec: FindSpec, extra?: QueryOptions): Doc[] {
+  let out: Doc[];
   try {
-    const projection = spec.projection !== undefined && Object.keys(spec.projection).length > 0 ? spec.projection : undefined;
-    let cursor = new Query(spec.filter ?? {}, options(extra)).find<Doc>(docs, projection);
+    let cursor = new Query(spec.filter ?? {}, options(extra)).find<Doc>(docs);
     if (spec.sort !== undefined && Object.keys(spec.sort).length > 0) cursor = cursor.sort(spec.sort as Record<string, 1 | -1>);
     if (spec.skip !== undefined && spec.skip > 0) cursor = cursor.skip(spec.skip);
     if (spec.limit !== undefined && spec.limit > 0) cursor = cursor.limit(spec.limit);
-    return cursor.all() as Doc[];
+    out = cursor.all();
   } catch (err) {
-    throw fromMingo(err, spec.projection !== undefined ? 'projection' : 'query');
+    throw fromMingo(err, 'query');
   }
+  if (spec.projection !== undefined && Object.keys(spec.projection).length > 0) {
+    out = applyProjection(out, spec.projection, spec.matchedBy ?? spec.filter, extra);
+  }
+  return out;
+}
+
+function sliceArray(arr: unknown[], arg: unknown): unknown[] {
+  if (Array.isArray(arg)) {
+    const [skipRaw, limitRaw] = arg as number[];
+    const skip = Number(skipRaw);
+    const limit = Number(limitRaw);
+    const start = skip < 0 ? Math.max(0, arr.length + skip) : skip;
+    return arr.slice(start, start + limit);
+  }
+  const n = Number(arg);
+  return n >= 0 ? arr.slice(0, n) : arr.slice(Math.max(0, arr.length + n));
+}
+
+/** Field conditions of a filter that talk about `field` or its subfields (for `field.$`). */
+function elementMatcher(filter: Doc | undefined, field: string, extra?: QueryOptions): (el: unknown) => boolean {
+  const tests: Array<(el: unknown) => boolean> = [];
+  const visit = (f: Doc): void => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) for (const sub of v) if (isPlainObject(sub)) visit(sub);
+      if (k === field) {
+        const q = new Query({ v: v }, options(extra));
+        tests.push((el) => q.test({ v: el }));
+      } else if (k.startsWith(`${field}.`)) {
+        const q = new Query({ [k.slice(field.length + 1)]: v }, options(extra));
+        tests.push((el) => isPlainObject(el) && q.test(el));
+      }
+    }
+  };
+  if (filter !== undefined) visit(filter);
+  return (el: unknown): boolean => tests.every((t) => t(el));
+}
+
+/**
+ * Projection through mingo, on copies (mingo may edit nested objects in place), with the two
+ * array operators handled here the way mongod does: `$slice` keeps every other field unless the
+ * projection includes fields, and positional `field.$` returns the first element the filter matched.
+ */
+function applyProjection(docs: Doc[], projection: Doc, filter: Doc | undefined, extra?: QueryOptions): Doc[] {
+  const slices: Array<[string, unknown]> = [];
+  const positional: string[] = [];
+  const rest: Doc = {};
+  for (const [k, v] of Object.entries(projection)) {
+    if (isPlainObject(v) && '$slice' in v && Object.keys(v).length === 1) slices.push([k, v.$slice]);
+    else if (k.endsWith('.$')) positional.push(k.slice(0, -2));
+    else rest[k] = v;
+  }
+  const inclusive = Object.entries(rest).some(([k, v]) => k !== '_id' && !(v === 0 || v === false));
+  if (inclusive || positional.length > 0) {
+    for (const [k] of slices) rest[k] = 1;
+    for (const k of positional) rest[k] = 1;
+  }
+  const copies = docs.map((d) => clone(d));
+  let out = copies;
+  if (Object.keys(rest).length > 0) {
+    try {
+      out = new Query({}, options(extra)).find<Doc>(copies, rest).all();
+    } catch (err) {
+      throw fromMingo(err, 'projection');
+    }
+  }
+  if (slices.length === 0 && positional.length === 0) return out;
+  const matchers = positional.map((f) => [f, elementMatcher(filter, f, extra)] as const);
+  return out.map((doc, i) => {
+    const source = docs[i] as Doc;
+    for (const [path, arg] of slices) {
+      const parts = path.split('.');
+      const last = parts.pop() as string;
+      const holder = parts.length > 0 ? getPath(doc, parts.join('.')) : doc;
+      if (isPlainObject(holder) && Array.isArray(holder[last])) holder[last] = sliceArray(holder[last] as unknown[], arg);
+    }
+    for (const [field, match] of matchers) {
+      const arr = getPath(source, field);
+      if (!Array.isArray(arr)) continue;
+      const hit = arr.find((el) => match(el));
+      if (hit !== undefined && !field.includes('.')) doc[field] = [clone(hit)];
+    }
+    return doc;
+  });
 }
 
 export function project(docs: Doc[], projection: Doc | undefined): Doc[] {
   if (projection === undefined || Object.keys(projection).length === 0) return docs;
-  return runFind(docs, { projection });
+  return applyProjection(docs, projection, undefined);
 }
 
 export function sortDocs(docs: Doc[], sort: Doc | undefined): Doc[] {
@@ -154,11 +323,35 @@ export function resolverFor(catalog: Catalog, db: string): (name: string) => Doc
   return (name: string): Doc[] => catalog.get(db, name)?.all() ?? [];
 }
 
+/** Stages after which mingo may edit documents in place (it shallow-copies, then sets nested paths). */
+const MUTATING = /"\$(addFields|set|unset|unwind|replaceRoot|replaceWith|graphLookup|setWindowFields|densify|fill|redact|merge|out|project)"/;
+
+/**
+ * mongod defines { $count: 'n' } as a $group + $project, which yields no document for no input;
+ * mingo's $count yields { n: 0 }. Rewrites it (also inside $facet).
+ */
+function rewrite(pipeline: Doc[]): Doc[] {
+  return pipeline.flatMap((stage): Doc[] => {
+    if (typeof stage.$count === 'string') {
+      return [{ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+    }
+    if (isPlainObject(stage.$facet)) {
+      const facets: Doc = {};
+      for (const [k, v] of Object.entries(stage.$facet)) facets[k] = Array.isArray(v) ? rewrite(v as Doc[]) : v;
+      return [{ $facet: facets }];
+    }
+    return [stage];
+  });
+}
+
 export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: string) => Doc[], extra?: QueryOptions): Doc[] {
   try {
-    // Inputs are the stored documents; mingo must not modify them in place.
-    const agg = new Aggregator(pipeline, { ...options(extra, resolver), processingMode: ProcessingMode.CLONE_INPUT });
-    return agg.run(docs) as Doc[];
+    // Inputs are the stored documents, which must not change: copy them first when a stage could edit them.
+    const mutating = MUTATING.test(JSON.stringify(pipeline));
+    const input = mutating ? docs.map((d) => clone(d)) : docs;
+    const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
+    const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
+    return agg.run(input) as Doc[];
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }

@@ -52,20 +52,11 @@ function required(b: Backends): NotebookBackends {
   };
 }
 
-let own: Promise<NotebookBackends> | undefined;
-
-/**
- * The lesson's databases. Under `npm run lesson` the runner has opened them already;
- * a notebook run on its own (`npx tsx lessons/…/notebook.ts`) opens all three and closes them on exit.
- */
+/** The lesson's databases, opened by the runner (`npm run lesson N`) before the notebook starts. */
 export function backends(): Promise<NotebookBackends> {
   const ctx = currentNotebook();
-  if (ctx) return Promise.resolve(required(ctx.backends));
-  own ??= import('../backends/index.ts').then(async ({ openBackends }) => {
-    const b = await openBackends(['mongo', 'redis', 'sql']);
-    process.stdout.write(`${b.summary}\n`);
-    process.once('beforeExit', () => void b.close());
-    return required(b);
-  });
-  return own;
+  if (!ctx) {
+    return Promise.reject(new Error('A notebook runs through the lesson runner, which opens its databases and closes them after: use `npm run lesson N`.'));
+  }
+  return Promise.resolve(required(ctx.backends));
 }

@@ -28,8 +28,8 @@ export function printCell(ctx: NotebookContext | undefined, title: string, text?
   if (text) out.push(prose(text), '');
   const source = ctx?.cells[n - 1];
   if (source && source.lines.length > 0) {
-    const width = String(source.firstLine + source.lines.length).length;
-    source.lines.forEach((line, i) => out.push(dim(`${String(source.firstLine + i).padStart(width)} │ `) + line));
+    const width = String(source.lines[source.lines.length - 1]?.n ?? 0).length;
+    for (const line of source.lines) out.push(dim(`${String(line.n).padStart(width)} │ `) + line.text);
     out.push(dim(`${' '.repeat(width)} ▼`));
   }
   process.stdout.write(`${out.join('\n')}\n`);

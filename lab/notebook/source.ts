@@ -1,16 +1,21 @@
 /**
  * Splits a notebook file into cells. A cell starts at a line whose code begins with `cell(`;
- * its code is every following line up to the next cell, without `note(…)` calls, whose
- * text is shown as prose instead.
+ * its code is every following line up to the next cell, without `note(…)` calls (shown as prose
+ * instead) and without `// #region` markers (which are for the docs site's snippet imports).
  */
+export interface SourceLine {
+  /** 1-based line number in the notebook file. */
+  readonly n: number;
+  readonly text: string;
+}
+
 export interface CellSource {
-  /** 1-based line of the first code line shown. */
-  readonly firstLine: number;
-  readonly lines: readonly string[];
+  readonly lines: readonly SourceLine[];
 }
 
 const CELL_START = /^\s*cell\(/;
 const NOTE_START = /^\s*note\(/;
+const REGION = /^\s*\/\/\s*#(end)?region\b/;
 
 /** Index of the line on which a call that starts at `start` ends (backticks balanced, ends in `)` or `);`). */
 function callEnd(lines: readonly string[], start: number): number {
@@ -30,23 +35,18 @@ export function splitCells(text: string): CellSource[] {
   while (i < lines.length && !CELL_START.test(lines[i] ?? '')) i++;
   while (i < lines.length) {
     i = callEnd(lines, i) + 1;
-    const shown: string[] = [];
-    let firstLine = i + 1;
+    const shown: SourceLine[] = [];
     while (i < lines.length && !CELL_START.test(lines[i] ?? '')) {
-      if (NOTE_START.test(lines[i] ?? '')) {
+      const line = lines[i] ?? '';
+      if (NOTE_START.test(line)) {
         i = callEnd(lines, i) + 1;
         continue;
       }
-      if (shown.length === 0 && (lines[i] ?? '').trim() === '') {
-        i++;
-        firstLine = i + 1;
-        continue;
-      }
-      shown.push(lines[i] ?? '');
+      if (!REGION.test(line) && (shown.length > 0 || line.trim() !== '')) shown.push({ n: i + 1, text: line });
       i++;
     }
-    while (shown.length > 0 && (shown[shown.length - 1] ?? '').trim() === '') shown.pop();
-    cells.push({ firstLine, lines: shown });
+    while (shown.length > 0 && (shown[shown.length - 1]?.text ?? '').trim() === '') shown.pop();
+    cells.push({ lines: shown });
   }
   return cells;
 }

@@ -82,6 +82,15 @@ describe('$group (aggregation)', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('ignores non-numeric and missing values in $sum and $avg', async () => {
+    const mixed = await mongo.seed('mixed_numbers', [{ x: 1 }, { x: 'a' }, { x: 3 }, { y: 1 }, { x: null }]);
+    const expected = [{ _id: null, total: 4, average: 2, count: 5 }];
+    const actual = await mixed
+      .aggregate([{ $group: { _id: null, total: { $sum: '$x' }, average: { $avg: '$x' }, count: { $sum: 1 } } }])
+      .toArray();
+    expect(actual).toEqual(expected);
+  });
+
   it('collects values per group with $push, $addToSet, $min, $max, $first and $last', async () => {
     const expected = [
       { _id: 'abc', quantities: [2, 10, 5], prices: [10], minQty: 2, maxQty: 10, firstId: 1, lastId: 8 },
@@ -311,6 +320,36 @@ describe('$lookup (aggregation)', () => {
     const actual = await orders
       .aggregate([{ $lookup: { from: 'inventory', localField: 'item', foreignField: 'sku', as: 'inventory_docs' } }, { $sort: { _id: 1 } }])
       .toArray();
+    expect(actual).toEqual(expected);
+  });
+
+  it('matches each element when the local field is an array (the manual\'s classes and members)', async () => {
+    const classes = await mongo.seed('classes', [
+      { _id: 1, title: 'Reading is ...', enrollmentlist: ['giraffe2', 'pandabear', 'artie'], days: ['M', 'W', 'F'] },
+      { _id: 2, title: 'But Writing ...', enrollmentlist: ['giraffe1', 'artie'], days: ['T', 'F'] },
+    ]);
+    await mongo.seed('members', [
+      { _id: 1, name: 'artie', joined: new Date('2016-05-01'), status: 'A' },
+      { _id: 2, name: 'giraffe', joined: new Date('2017-05-01'), status: 'D' },
+      { _id: 3, name: 'giraffe1', joined: new Date('2017-10-01'), status: 'A' },
+      { _id: 4, name: 'panda', joined: new Date('2018-10-11'), status: 'A' },
+      { _id: 5, name: 'pandabear', joined: new Date('2018-12-01'), status: 'A' },
+      { _id: 6, name: 'giraffe2', joined: new Date('2018-12-01'), status: 'D' },
+    ]);
+    const expected = [
+      { _id: 1, enrollees: ['artie', 'giraffe2', 'pandabear'] },
+      { _id: 2, enrollees: ['artie', 'giraffe1'] },
+    ];
+    const joined = await classes
+      .aggregate([
+        { $lookup: { from: 'members', localField: 'enrollmentlist', foreignField: 'name', as: 'enrollee_info' } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    const actual = joined.map((c) => ({
+      _id: c['_id'],
+      enrollees: (c['enrollee_info'] as Document[]).map((m) => m['name'] as string).sort(),
+    }));
     expect(actual).toEqual(expected);
   });
 

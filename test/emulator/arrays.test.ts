@@ -162,6 +162,20 @@ describe('Array Update Operators', () => {
     expect(await coll.findOne({ _id: 5 })).toEqual(expected);
   });
 
+  it('creates the array when $push targets a missing field', async () => {
+    const coll = await mongo.seed('push_missing', [{ _id: 1 }]);
+    await coll.updateOne({ _id: 1 }, { $push: { scores: 89 } } as Document);
+    const expected = { _id: 1, scores: [89] };
+    expect(await coll.findOne({ _id: 1 })).toEqual(expected);
+  });
+
+  it('inserts at a position with $push + $each + $position', async () => {
+    const coll = await mongo.seed('push_position', [{ _id: 1, scores: [100] }]);
+    await coll.updateOne({ _id: 1 }, { $push: { scores: { $each: [50, 60, 70], $position: 0 } } } as Document);
+    const expected = { _id: 1, scores: [50, 60, 70, 100] };
+    expect(await coll.findOne({ _id: 1 })).toEqual(expected);
+  });
+
   it('adds a value only if absent with $addToSet, and reports modifiedCount 0 when it is already there', async () => {
     const coll = await mongo.seed('add_to_set', [{ _id: 1, item: 'polarizing_filter', tags: ['electronics', 'camera'] }]);
     const added = await coll.updateOne({ _id: 1 }, { $addToSet: { tags: 'accessories' } });
@@ -250,6 +264,13 @@ describe('Array Update Operators', () => {
       ],
     };
     expect(await coll.findOne({ _id: 4 })).toEqual(expected);
+  });
+
+  it('sets the matched element to null (instead of removing it) with $unset and "grades.$"', async () => {
+    const coll = await mongo.seed('unset_positional', [{ _id: 1, grades: [85, 80, 80] }]);
+    await coll.updateOne({ _id: 1, grades: 80 }, { $unset: { 'grades.$': '' } });
+    const expected = { _id: 1, grades: [85, null, 80] };
+    expect(await coll.findOne({ _id: 1 })).toEqual(expected);
   });
 
   it('updates every element with the all-positional $[] operator', async () => {

@@ -47,6 +47,33 @@ describe('hello', () => {
   });
 });
 
+// Manual: "endSessions" (Database Commands → Sessions)
+describe('endSessions', () => {
+  it('accepts the endSessions the driver sends for its sessions when the client closes', async () => {
+    const watched = await mongo.connect({ monitorCommands: true });
+    const succeeded: string[] = [];
+    const failed: string[] = [];
+    watched.on('commandSucceeded', (e) => succeeded.push(e.commandName));
+    watched.on('commandFailed', (e) => failed.push(e.commandName));
+    const session = watched.startSession();
+    await watched.db(mongo.db().databaseName).collection('sessions_probe').insertOne({ x: 1 }, { session });
+    await session.endSession();
+
+    await watched.close();
+
+    expect(succeeded).toContain('endSessions');
+    expect(failed).toEqual([]);
+  });
+
+  it('answers an explicit endSessions with ok: 1', async () => {
+    const session = mongo.client().startSession();
+    await mongo.db().collection('sessions_probe').findOne({}, { session });
+    const reply = await mongo.db().admin().command({ endSessions: [session.id] });
+    await session.endSession();
+    expect(reply).toMatchObject({ ok: 1 });
+  });
+});
+
 // Manual: "ping", "buildInfo" (Database Commands → Diagnostic)
 describe('ping and buildInfo', () => {
   it('answers ping with { ok: 1 }', async () => {
@@ -265,6 +292,39 @@ describe('explain', () => {
     expect(onPrefix).toContain('IXSCAN');
     expect(onSecond).toContain('COLLSCAN');
     expect(onSecond).not.toContain('IXSCAN');
+  });
+
+  it('reports executionStats as in the manual\'s "Analyze Query Performance" example, before and after an index', async () => {
+    const inventory = await mongo.seed('perf_inventory', [
+      { _id: 1, item: 'f1', type: 'food', quantity: 500 },
+      { _id: 2, item: 'f2', type: 'food', quantity: 100 },
+      { _id: 3, item: 'p1', type: 'paper', quantity: 200 },
+      { _id: 4, item: 'p2', type: 'paper', quantity: 150 },
+      { _id: 5, item: 'f3', type: 'food', quantity: 300 },
+      { _id: 6, item: 't1', type: 'toys', quantity: 500 },
+      { _id: 7, item: 'a1', type: 'apparel', quantity: 250 },
+      { _id: 8, item: 'a2', type: 'apparel', quantity: 400 },
+      { _id: 9, item: 't2', type: 'toys', quantity: 50 },
+      { _id: 10, item: 'f4', type: 'food', quantity: 75 },
+    ]);
+    const query = { quantity: { $gte: 100, $lte: 200 } };
+    const stats = async () => {
+      const explained = await inventory.find(query).explain('executionStats');
+      const s = explained['executionStats'] as Document;
+      return {
+        scan: stagesOf(explained['queryPlanner']['winningPlan']).includes('IXSCAN') ? 'IXSCAN' : 'COLLSCAN',
+        nReturned: s['nReturned'],
+        totalKeysExamined: s['totalKeysExamined'],
+        totalDocsExamined: s['totalDocsExamined'],
+      };
+    };
+
+    const before = await stats();
+    await inventory.createIndex({ quantity: 1 });
+    const after = await stats();
+
+    expect(before).toEqual({ scan: 'COLLSCAN', nReturned: 3, totalKeysExamined: 0, totalDocsExamined: 10 });
+    expect(after).toEqual({ scan: 'IXSCAN', nReturned: 3, totalKeysExamined: 3, totalDocsExamined: 3 });
   });
 
   it('returns the same documents with or without the index', async () => {

@@ -113,6 +113,7 @@ describe('Cursor batches', () => {
   });
 });
 
+// Manual: "killCursors" (Database Commands → Query and Write Operation Commands) and "Cursors" → "Closure of Inactive Cursors"
 describe('Closing cursors (killCursors)', () => {
   it('sends killCursors when an open cursor is closed early', async () => {
     const seen = await exchanges(async () => {

@@ -22,7 +22,6 @@ export const isEmulator: boolean = !process.env['MONGODB_URI'];
  * A document of any shape. The driver's `Document` assumes an ObjectId `_id` and checks update operators
  * against the schema; the manual's examples use numeric and string ids, so the suite opts out of that.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Doc = any;
 
 export interface MongoHandle {
@@ -37,7 +36,7 @@ export interface MongoHandle {
   connect(options?: MongoClientOptions): Promise<MongoClient>;
   /** Drops `name` (if present), inserts copies of `docs` and returns the collection. */
   seed<T extends Document = Doc>(name: string, docs: readonly Document[]): Promise<Collection<T>>;
-  /** True when the server is a replica-set member (hello has `setName`), which transactions need. */
+  /** True when the server can run transactions: a replica-set member (hello has `setName`) or a mongos. */
   isReplicaSet(): Promise<boolean>;
 }
 
@@ -48,6 +47,7 @@ export function useMongo(file: string): MongoHandle {
   let main: MongoClient | undefined;
   const extra: MongoClient[] = [];
 
+  // #region start-emulator
   beforeAll(async () => {
     if (isEmulator) {
       emulator = await startMongoEmulator({ port: 0 });
@@ -55,8 +55,12 @@ export function useMongo(file: string): MongoHandle {
     } else {
       uri = process.env['MONGODB_URI'] as string;
     }
-    main = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
-    await main.connect();
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+    await client.connect().catch(async (e: unknown) => {
+      await client.close();
+      throw e;
+    });
+    main = client; // only once connected, so afterAll does not wait on a server that never answered
   });
 
   afterAll(async () => {
@@ -69,6 +73,7 @@ export function useMongo(file: string): MongoHandle {
       if (emulator) await emulator.stop();
     }
   });
+  // #endregion start-emulator
 
   const handle: MongoHandle = {
     isEmulator,
@@ -94,13 +99,15 @@ export function useMongo(file: string): MongoHandle {
         // 26 NamespaceNotFound: older servers refuse to drop a collection that does not exist.
         if (!(e instanceof MongoServerError && e.code === 26)) throw e;
       });
-      // Copies: the driver writes the generated _id into the documents it is given.
-      if (docs.length > 0) await coll.insertMany(docs.map((d) => structuredClone(d)) as never);
+      // Shallow copies: the driver writes a generated _id into the (top-level) documents it is given.
+      // Not structuredClone, which would turn BSON values such as Int32 or Decimal128 into plain objects.
+      if (docs.length > 0) await coll.insertMany(docs.map((d) => ({ ...d })) as never);
       return coll;
     },
     async isReplicaSet() {
       const hello = await handle.client().db('admin').command({ hello: 1 });
-      return typeof hello['setName'] === 'string';
+      // A mongos (msg: 'isdbgrid') has no setName but runs transactions too.
+      return typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
     },
   };
   return handle;

@@ -110,6 +110,17 @@ describe('Unique Indexes', () => {
     expect(error['keyValue']).toEqual({ email: null });
   });
 
+  it('lets several documents lack the field when the unique index is also sparse', async () => {
+    const coll = await mongo.seed('unique_sparse', [{ name: 'no email 1' }, { name: 'with email', email: 'a@example.com' }]);
+    await coll.createIndex({ email: 1 }, { unique: true, sparse: true });
+
+    await coll.insertOne({ name: 'no email 2' });
+    const error = await rejection(coll.insertOne({ name: 'dup', email: 'a@example.com' }));
+
+    expect(error.code).toBe(11000);
+    expect(await coll.countDocuments()).toBe(3);
+  });
+
   it('refuses to build a unique index over existing duplicates (E11000)', async () => {
     const coll = await mongo.seed('unique_build', [{ email: 'same@example.com' }, { email: 'same@example.com' }]);
 

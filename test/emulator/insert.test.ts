@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Binary, Decimal128, Double, Int32, Long, MongoBulkWriteError, ObjectId } from 'mongodb';
+import { Binary, Decimal128, Double, Int32, Long, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { useMongo, withoutId } from './helpers.ts';
 
 const mongo = useMongo('insert');
@@ -48,6 +48,14 @@ describe('Insert Documents', () => {
     const stored = await coll.find({}).toArray();
     expect(stored).toHaveLength(3);
     expect(stored).toEqual(expect.arrayContaining(docs));
+  });
+
+  it('refuses an array as _id', async () => {
+    const coll = mongo.db().collection('array_id');
+    const error = await coll.insertOne({ _id: [1, 2] as never, x: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MongoServerError);
+    expect((error as MongoServerError).message).toMatch(/array/i);
+    expect(await coll.countDocuments()).toBe(0);
   });
 
   it('creates the collection implicitly on the first insert', async () => {

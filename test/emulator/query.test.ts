@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Decimal128, Double, Int32, Long } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
 import { useMongo, withoutId } from './helpers.ts';
 
@@ -180,6 +181,37 @@ describe('Comparison/Sort Order', () => {
     const expected = [4, 7, 3, 8, 2, 6, 1, 5];
     const sorted = await coll.find({}).sort({ v: 1, _id: 1 }).toArray();
     expect(sorted.map((d) => d._id)).toEqual(expected);
+  });
+
+  it('sorts arrays by their smallest element ascending and by their largest element descending', async () => {
+    const arrays = await mongo.seed('sort_arrays', [
+      { _id: 1, a: [2, 8] },
+      { _id: 2, a: [5] },
+      { _id: 3, a: [1, 3] },
+    ]);
+    const expected = { ascending: [3, 1, 2], descending: [1, 2, 3] };
+    const actual = {
+      ascending: (await arrays.find({}).sort({ a: 1 }).toArray()).map((d) => d['_id']),
+      descending: (await arrays.find({}).sort({ a: -1 }).toArray()).map((d) => d['_id']),
+    };
+    expect(actual).toEqual(expected);
+  });
+
+  it('compares numbers by value whatever their BSON type (int, long, double, decimal)', async () => {
+    const numbers = await mongo.seed('numeric_types', [
+      { _id: 'int', n: new Int32(1) },
+      { _id: 'double', n: new Double(1) },
+      { _id: 'long', n: Long.fromNumber(1) },
+      { _id: 'decimal', n: Decimal128.fromString('1') },
+      { _id: 'half', n: new Double(1.5) },
+      { _id: 'ten', n: Long.fromNumber(10) },
+    ]);
+    const expected = { equalToOne: ['decimal', 'double', 'int', 'long'], ascending: ['half', 'ten'] };
+    const actual = {
+      equalToOne: (await numbers.find({ n: 1 }).toArray()).map((d) => d['_id']).sort(),
+      ascending: (await numbers.find({ n: { $gt: 1 } }).sort({ n: 1 }).toArray()).map((d) => d['_id']),
+    };
+    expect(actual).toEqual(expected);
   });
 
   it('does not match values of another type with $gt (type bracketing)', async () => {

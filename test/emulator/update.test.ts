@@ -162,6 +162,23 @@ describe('Upsert', () => {
     expect({ matched: result.matchedCount, upserted: result.upsertedCount }).toEqual({ matched: 1, upserted: 0 });
   });
 
+  it('inserts the replacement with the _id of the filter when replaceOne upserts', async () => {
+    const coll = await mongo.seed('upsert_replace', []);
+    const result = await coll.replaceOne({ _id: 10 }, { item: 'new', qty: 1 }, { upsert: true });
+    const expected = { _id: 10, item: 'new', qty: 1 };
+    expect(await coll.findOne({ _id: 10 })).toEqual(expected);
+    expect({ upserted: result.upsertedCount, upsertedId: result.upsertedId }).toEqual({ upserted: 1, upsertedId: 10 });
+  });
+
+  it('inserts exactly one document when updateMany upserts', async () => {
+    const coll = await mongo.seed('upsert_many', [{ status: 'A' }]);
+    const result = await coll.updateMany({ status: 'Z' }, { $set: { flagged: true } }, { upsert: true });
+    expect(result.upsertedCount).toBe(1);
+    const inserted = await coll.find({ status: 'Z' }, { projection: { _id: 0 } }).toArray();
+    const expected = [{ status: 'Z', flagged: true }];
+    expect(inserted).toEqual(expected);
+  });
+
   it('builds the new document from the equality fields of the filter (not from $gt) plus the update', async () => {
     const coll = await mongo.seed<Document>('upsert_from_filter', []);
 
@@ -249,6 +266,21 @@ describe('findOneAndUpdate and findOneAndReplace', () => {
     const coll = await mongo.seed<{ _id: number; x?: number }>('fam_upsert', []);
     const expected = { _id: 7, x: 1 };
     expect(await coll.findOneAndUpdate({ _id: 7 }, { $set: { x: 1 } }, { upsert: true, returnDocument: 'after' })).toEqual(expected);
+  });
+
+  it('answers the raw findAndModify command with value and lastErrorObject { n, updatedExisting, upserted }', async () => {
+    const coll = await mongo.seed('fam_raw', [{ _id: 1, score: 5 }]);
+    const updated = await mongo.db().command({ findAndModify: coll.collectionName, query: { _id: 1 }, update: { $inc: { score: 1 } }, new: true });
+    const upserted = await mongo.db().command({ findAndModify: coll.collectionName, query: { _id: 2 }, update: { $set: { score: 0 } }, upsert: true, new: true });
+    expect({ value: updated['value'], lastErrorObject: updated['lastErrorObject'], ok: updated['ok'] }).toEqual({
+      value: { _id: 1, score: 6 },
+      lastErrorObject: { n: 1, updatedExisting: true },
+      ok: 1,
+    });
+    expect({ value: upserted['value'], lastErrorObject: upserted['lastErrorObject'] }).toEqual({
+      value: { _id: 2, score: 0 },
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: 2 },
+    });
   });
 
   it('replaces the document and returns the replacement with findOneAndReplace', async () => {

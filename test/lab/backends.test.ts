@@ -7,6 +7,8 @@
  *   (add MONGODB_URI=… to use a real MongoDB too)
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,17 +64,23 @@ afterAll(async () => {
 
 interface Fakes {
   options: ResolveMongoOptions;
-  calls: { locate: number; download: number; memoryServer: string[]; emulator: string[]; notices: string[] };
+  calls: { binaries: number; locate: number; download: number; memoryServer: string[]; emulator: string[]; notices: string[] };
   clock: { now: number };
 }
 
 /** A resolver with a fake binary finder and fake servers, its memory in a fresh directory. */
 async function fakes(
-  behaviour: { located?: string; locateError?: Error; download?: () => Promise<string>; version?: string } = {},
+  behaviour: {
+    located?: string;
+    locateError?: Error;
+    download?: () => Promise<string>;
+    version?: string;
+    candidates?: string[];
+  } = {},
   cacheDir?: string,
 ): Promise<Fakes> {
   const dir = cacheDir ?? (await mkdtemp(join(tempDir, 'cache-')));
-  const calls: Fakes['calls'] = { locate: 0, download: 0, memoryServer: [], emulator: [], notices: [] };
+  const calls: Fakes['calls'] = { binaries: 0, locate: 0, download: 0, memoryServer: [], emulator: [], notices: [] };
   const clock = { now: Date.parse('2026-01-01T12:00:00Z') };
   const server = (kind: MongoServer['kind'], label: string): MongoServer => ({
     kind,
@@ -92,10 +100,14 @@ async function fakes(
       if (behaviour.download) return behaviour.download();
       throw new Error('Download failed for url "https://example/mongodb.tgz", Details:\ngetaddrinfo ENOTFOUND example');
     },
+    ...(behaviour.candidates ? { candidates: async () => behaviour.candidates ?? [] } : {}),
   };
   const options: ResolveMongoOptions = {
     cacheDir: dir,
-    binaries: async () => finder,
+    binaries: async () => {
+      calls.binaries++;
+      return finder;
+    },
     startMemoryServer: async (path) => {
       calls.memoryServer.push(path);
       return server('memory-server', 'mongodb-memory-server 8.2.6 (replica set)');
@@ -213,6 +225,23 @@ describe('resolveMongoServer: a failed download is remembered', () => {
     expect(f.calls.download).toBe(2);
   });
 
+  it('later runs skip even loading the lookup while no probed path has a binary and the settings are the same', async () => {
+    const probed = join(tempDir, `mongod-${random()}`);
+    const f = await fakes({ candidates: [probed] });
+    await resolveMongoServer({}, f.options);
+    expect(f.calls.binaries).toBe(1);
+    const second = await resolveMongoServer({}, f.options);
+    expect(f.calls.binaries).toBe(1);
+    expect(second.label).toBe('emulator (no mongod binary; download failed just now)');
+    // Other settings: look again (and still not download).
+    await resolveMongoServer({ MONGOMS_VERSION: '8.2.6' }, f.options);
+    expect(f.calls).toMatchObject({ binaries: 2, locate: 2, download: 1 });
+    // A binary appeared where the lookup probes: look again.
+    await writeFile(probed, '');
+    await resolveMongoServer({}, f.options);
+    expect(f.calls).toMatchObject({ binaries: 3, locate: 3, download: 1 });
+  });
+
   it('tries again when the remembered failure was for another mongod version', async () => {
     const f = await fakes({ version: '7.0.14' });
     const record: FailedDownload = { failedAt: new Date(f.clock.now).toISOString(), version: '8.2.6', reason: 'x' };
@@ -247,24 +276,33 @@ describe('resolveMongoServer: a failed download is remembered', () => {
     expect(await readdir(f.options.cacheDir as string)).toEqual([]);
   });
 
-  it("with mongodb-memory-server-core's real lookup, a remembered failure costs no download", async () => {
+  it("with mongodb-memory-server-core's real lookup: one failed download, then none", async () => {
     const dir = await mkdtemp(join(tempDir, 'real-'));
     const fake = await fakes({}, dir);
     const real = await defaultMongoBinaries({});
-    const download = vi.fn(async () => 'never');
-    const record: FailedDownload = { failedAt: new Date().toISOString(), version: real.version, reason: 'offline' };
-    await writeFile(join(dir, DOWNLOAD_MEMORY_FILE), JSON.stringify(record));
-    const started = performance.now();
-    const server = await resolveMongoServer({}, {
+    const download = vi.fn(async (): Promise<string> => {
+      throw new Error('getaddrinfo ENOTFOUND fastdl.mongodb.org');
+    });
+    let loaded = 0;
+    const options: ResolveMongoOptions = {
       ...fake.options,
       now: Date.now,
-      binaries: async () => ({ ...real, download }),
-    });
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(download).not.toHaveBeenCalled();
-    // On a machine with mongod installed the binary is found; otherwise the emulator says why.
-    if (server.kind === 'emulator') expect(server.label).toMatch(/no mongod binary; download failed (just now|\d+ min ago)/);
-    else expect(server.kind).toBe('memory-server');
+      binaries: async () => {
+        loaded++;
+        return { ...real, download };
+      },
+    };
+    const first = await resolveMongoServer({}, options);
+    if (first.kind === 'memory-server') return; // this machine has mongod: nothing to remember
+    expect(download).toHaveBeenCalledTimes(1);
+    const memory = JSON.parse(await readFile(join(dir, DOWNLOAD_MEMORY_FILE), 'utf8')) as FailedDownload;
+    expect(memory.lookup?.paths.length).toBeGreaterThan(0);
+    const started = performance.now();
+    const second = await resolveMongoServer({}, options);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(second.label).toBe('emulator (no mongod binary; download failed just now)');
+    expect(download).toHaveBeenCalledTimes(1);
+    expect(loaded).toBe(1);
   });
 });
 
@@ -505,12 +543,12 @@ describe('PGlite start-up snapshot', () => {
     cacheDir = await mkdtemp(join(tempDir, 'pglite-'));
   });
 
-  it('the first fresh start saves a gzip snapshot atomically, named by the PGlite version', async () => {
+  it('the first fresh start saves a snapshot atomically, named by the PGlite version', async () => {
     const sql = await openSql({}, { cacheDir });
     await sql.close();
     expect(sql.origin).toBe('fresh');
     const file = await pgliteSnapshotPath(cacheDir);
-    expect(file).toMatch(/pglite-\d+\.\d+\.\d+\.tgz$/);
+    expect(file).toMatch(/pglite-\d+\.\d+\.\d+\.tar$/);
     expect(await readdir(cacheDir)).toEqual([file.split('/').pop()]);
     expect([...(await readFile(file)).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
   });
@@ -572,6 +610,34 @@ describe('openBackends', () => {
     await expect(
       openBackends(['redis', 'sql'], { env: { ...env, DATABASE_URL: 'postgres://x@127.0.0.1:9/none' } }),
     ).rejects.toBeInstanceOf(PostgresUnreachableError);
+  });
+
+  it('closeOnSignals closes everything on Ctrl-C, then exits with 130', async () => {
+    const script = join(tempDir, 'ctrl-c.mts');
+    const lab = new URL('../../lab/backends/index.ts', import.meta.url).href;
+    await writeFile(
+      script,
+      `import { closeOnSignals, openBackends } from ${JSON.stringify(lab)};
+const b = await openBackends(['mongo', 'redis', 'sql']);
+closeOnSignals({ close: async () => { await b.close(); console.log('closed'); } });
+console.log('ready ' + b.summary);
+setInterval(() => undefined, 1_000);
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: process.cwd(),
+      env: mongoEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) child.kill('SIGINT');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(out).toMatch(/ready MongoDB: .+ · Redis: .+ · SQL: .+\nclosed\n$/);
+    expect(code).toBe(130);
   });
 
   it('describeBackends builds the same one line and never shows a password', () => {

@@ -6,7 +6,7 @@ import { applyOperators, matching, project, runFind, runPipeline, sortDocs, type
 import { copyMarks, kindAt, mark, rescan, unmark } from '../numbers.ts';
 import type { Collection } from '../store.ts';
 import { validate } from '../validation.ts';
-import { clone, idFirst, isOperatorObject, isPlainObject, keyOf, render, setPath, toNumber, type Doc } from '../values.ts';
+import { clone, getPath, idFirst, isOperatorObject, isPlainObject, keyOf, render, setPath, toNumber, type Doc } from '../values.ts';
 
 export function collName(cmd: Document, name: string): string {
   const v = cmd[name];
@@ -117,7 +117,7 @@ const find: Handler = (cmd, ctx) => {
   const coll = readable(ctx, name);
   const opts = queryOptions(cmd);
   const candidates = matching(coll, filter, opts).map(([, d]) => d);
-  const docs = runFind(candidates, { sort, projection, skip, limit }, opts);
+  const docs = runFind(candidates, { sort, projection, skip, limit, matchedBy: filter }, opts);
   const first = single && limit > 0 ? Math.min(limit, batchSize ?? limit) : limit > 0 && batchSize === undefined ? Math.min(limit, 101) : batchSize;
   return cursorReply(ctx, `${ctx.db}.${name}`, docs, first, single);
 };
@@ -201,6 +201,28 @@ function checkUpdateSpec(u: unknown): UpdateSpec {
   return u;
 }
 
+function isNumeric(v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'bigint' || (v !== null && typeof v === 'object' && ['Long', 'Decimal128', 'Int32', 'Double'].includes(String((v as { _bsontype?: string })._bsontype)));
+}
+
+/** mongod's TypeMismatch checks for $inc/$mul, which mingo does not make. */
+function checkArithmetic(doc: Doc, u: Doc): void {
+  for (const op of ['$inc', '$mul']) {
+    const arg = u[op];
+    if (!isPlainObject(arg)) continue;
+    for (const [path, by] of Object.entries(arg)) {
+      if (!isNumeric(by)) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${render(by)}}`);
+      }
+      if (path.includes('$')) continue;
+      const current = getPath(doc, path);
+      if (current !== undefined && !isNumeric(current)) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot apply ${op} to a value of non-numeric type. {_id: ${render(doc._id)}} has the field '${path.split('.').pop() as string}' of non-numeric type ${Array.isArray(current) ? 'array' : current === null ? 'null' : typeof current === 'object' ? 'object' : typeof current}`);
+      }
+    }
+  }
+}
+
 /** Gives numbers written by an update the BSON type they were sent with (see numbers.ts). */
 function carryMarks(doc: Doc, ops: Doc): void {
   for (const op of ['$set', '$inc', '$mul', '$min', '$max']) {
@@ -246,6 +268,7 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     if (!('_id' in next) && '_id' in old) next = { _id: old._id, ...next };
   } else if (isOperatorUpdate(u)) {
     next = clone(old);
+    checkArithmetic(old, u);
     const ops = stripSetOnInsert(u, inserting);
     if (Object.keys(ops).length === 0) return undefined;
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert

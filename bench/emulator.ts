@@ -1,0 +1,144 @@
+/**
+ * What the MongoDB emulator costs through the official driver, beside the same work done by mingo
+ * in-process, so the protocol overhead (BSON, TCP, command plumbing) shows up as a ratio.
+ *   npx tsx bench/emulator.ts
+ * Targets (issue 2, 2-core machine): insertOne median under 0.3 ms; 10,000-document find+sort under 30 ms.
+ * A benchmark, not a test: it always exits 0 and prints PASS/MISS beside each target.
+ */
+import { cpus, loadavg } from 'node:os';
+import { Aggregator, Query } from 'mingo';
+import { MongoClient } from 'mongodb';
+import type { Document } from 'mongodb';
+import { startMongoEmulator } from '../lab/emulator/index.ts';
+
+const INSERTS = 2_000;
+const WARM_UP = 200;
+const DOCS = 10_000;
+const RUNS = 15;
+
+const FILTER = { category: { $in: [1, 3, 5] }, score: { $gte: 500 } };
+const SORT = { score: -1, i: 1 } as const;
+const PIPELINE = [
+  { $group: { _id: '$category', n: { $sum: 1 }, avgScore: { $avg: '$score' }, maxScore: { $max: '$score' } } },
+  { $sort: { _id: 1 } },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** Median wall time of `runs` calls after two warm-up calls. */
+async function timed(runs: number, work: () => unknown): Promise<number> {
+  for (let i = 0; i < 2; i++) await work();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await work();
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+/** Deterministic data: the same 10,000 documents on every run. */
+function makeDocs(): Document[] {
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: DOCS }, (_, i) => ({
+    i,
+    name: `user${i}`,
+    category: i % 10,
+    score: Math.floor(random() * 1_000),
+    tags: [`t${i % 7}`, `t${i % 3}`],
+  }));
+}
+
+const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
+
+async function main(): Promise<void> {
+  const emulator = await startMongoEmulator({ port: 0 });
+  const client = new MongoClient(emulator.uri);
+  try {
+    await client.connect();
+    const db = client.db('bench_emulator');
+    await db.dropDatabase();
+
+    // 1. insertOne round trips, one at a time.
+    const inserts = db.collection('inserts');
+    for (let i = 0; i < WARM_UP; i++) await inserts.insertOne({ warmUp: i, at: new Date() });
+    const insertTimes: number[] = [];
+    for (let i = 0; i < INSERTS; i++) {
+      const doc = { n: i, name: `user${i}`, at: new Date() };
+      const t = performance.now();
+      await inserts.insertOne(doc);
+      insertTimes.push(performance.now() - t);
+    }
+    // In-process equivalent: what an in-memory store must at least do — copy the document and keep it.
+    const kept: Document[] = [];
+    const localInsertTimes: number[] = [];
+    for (let i = 0; i < INSERTS + WARM_UP; i++) {
+      const doc = { n: i, name: `user${i}`, at: new Date() };
+      const t = performance.now();
+      kept.push(structuredClone(doc));
+      if (i >= WARM_UP) localInsertTimes.push(performance.now() - t);
+    }
+
+    // 2. find with filter + sort, and 3. $group, over the same 10,000 documents.
+    const docs = makeDocs();
+    const people = db.collection('people');
+    await people.insertMany(docs.map((d) => ({ ...d })));
+    const matches = (await people.find(FILTER).sort(SORT).toArray()).length;
+    const localMatches = new Query(FILTER).find(docs).sort(SORT).all().length;
+    if (matches !== localMatches) throw new Error(`find returned ${matches} documents, mingo ${localMatches}`);
+
+    const findMs = await timed(RUNS, () => people.find(FILTER).sort(SORT).toArray());
+    const localFindMs = await timed(RUNS, () => new Query(FILTER).find(docs).sort(SORT).all());
+    const groupMs = await timed(RUNS, () => people.aggregate(PIPELINE).toArray());
+    const localGroupMs = await timed(RUNS, () => new Aggregator(PIPELINE).run(docs));
+
+    const insertMedian = median(insertTimes);
+    const rows: [string, number, number][] = [
+      [`insertOne round trip, median (${INSERTS})`, insertMedian, median(localInsertTimes)],
+      [`insertOne round trip, p99 (${INSERTS})`, percentile(insertTimes, 99), percentile(localInsertTimes, 99)],
+      [`find filter+sort over ${DOCS} (${matches} docs)`, findMs, localFindMs],
+      [`$group over ${DOCS}`, groupMs, localGroupMs],
+    ];
+
+    const cpu = cpus();
+    // The 1-minute load average says whether other work shared the CPU (numbers are noisy above ~1 per core).
+    const load = loadavg()[0] ?? 0;
+    console.log(`Node ${process.version} · ${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · load ${load.toFixed(2)}`);
+    console.log('');
+    const header = ['operation', 'emulator (driver)', 'mingo in-process', 'ratio'];
+    const table = [header, ...rows.map(([name, remote, local]) => [name, ms(remote), ms(local), ratio(remote, local)])];
+    const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
+    for (const [i, row] of table.entries()) {
+      console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('   '));
+      if (i === 0) console.log(widths.map((w) => '─'.repeat(w)).join('   '));
+    }
+    console.log('');
+    console.log('insertOne "mingo in-process" is structuredClone + push: mingo has no insert of its own.');
+    console.log('');
+    console.log('Targets (issue 2, on a 2-core machine):');
+    const verdict = (value: number, limit: number) => (value < limit ? 'PASS' : 'MISS');
+    const targets: [string, number, number][] = [
+      ['insertOne median < 0.3 ms', insertMedian, 0.3],
+      [`find+sort over ${DOCS} docs < 30 ms`, findMs, 30],
+    ];
+    for (const [label, value, limit] of targets) {
+      console.log(`  ${label.padEnd(34)} ${ms(value).padStart(10)}   ${verdict(value, limit)}`);
+    }
+  } finally {
+    await client.close();
+    await emulator.stop();
+  }
+}
+
+await main();
