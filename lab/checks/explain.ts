@@ -50,8 +50,8 @@ export function explain(error: CheckError): Explanation {
     const [first = message, ...rest] = message.split('\n');
     return { headline: first, details: clip(rest.filter((l) => l.trim() && !/^\s+at /.test(l))), ...at };
   }
-  if (/^Unhandled/i.test(error.name) || /unhandled/i.test(message.slice(0, 60))) {
-    return { headline: `A promise was rejected and nothing awaited it: ${message}. Did you forget an \`await\`?`, details: [], ...at };
+  if (error.name === 'UnhandledRejection') {
+    return { headline: `A promise was rejected and nothing awaited it: "${message.split('\n')[0]}". Did you forget an \`await\` (or a \`return\`) in front of a call?`, details: [], ...at };
   }
   const details: string[] = [];
   if (error.diff) {

@@ -58,7 +58,8 @@ export default class CheckReporter implements Reporter {
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
-    if (unhandled.length > 0) send({ type: 'error', errors: unhandled.map(plain) });
+    // Renamed so the runner can say "a promise nobody awaited" rather than show a bare message.
+    if (unhandled.length > 0) send({ type: 'error', errors: unhandled.map((e) => ({ ...plain(e), name: 'UnhandledRejection' })) });
     send({ type: 'end' });
   }
 }

@@ -4,10 +4,11 @@
  * timeout can interrupt) is stopped by killing the group after the task's time limit.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lesson } from '../lesson.ts';
 import { lessonId } from '../lesson.ts';
-import { ROOT, type Target } from '../paths.ts';
+import { ROOT, STATE_DIR, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import { CHECK_EVENT_TAG, type CheckError, type CheckEvent } from './protocol.ts';
 
@@ -61,8 +62,20 @@ function stateOf(tests: readonly TestOutcome[]): TaskState {
   return failed.every((t) => isTodo(t.errors)) ? 'todo' : 'failed';
 }
 
+/** The test the worker last started (its own record), else the last one the reporter heard of. */
+function whereStuck(file: string, fallback: { task: string; test: string }): { task: string; test: string } {
+  try {
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as { task?: string; test?: string };
+    return { task: recorded.task ?? fallback.task, test: recorded.test ?? fallback.test };
+  } catch {
+    return { task: fallback.task, test: fallback.test };
+  }
+}
+
 export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckRun> {
   const limit = options.taskTimeoutMs ?? 10_000;
+  mkdirSync(STATE_DIR, { recursive: true });
+  const runningFile = join(STATE_DIR, `running-${process.pid}-${Date.now()}.json`);
   const testFile = join('test', `${lessonId(lesson)}.test.ts`);
   const child = spawn(
     process.execPath,
@@ -71,7 +84,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...options.env, NOSQL_LAB_TARGET: options.target, NOSQL_LAB_QUIET: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, ...options.env, NOSQL_LAB_TARGET: options.target, NOSQL_LAB_RUNNING: runningFile, FORCE_COLOR: '0' },
     },
   );
 
@@ -105,7 +118,10 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
       outcomes.set(event.task, [...(outcomes.get(event.task) ?? []), event]);
     }
     if (event.type === 'log' && event.task) logs.set(event.task, [...(logs.get(event.task) ?? []), event.text]);
-    if (event.type === 'error') errors.push(...event.errors);
+    if (event.type === 'error') {
+      // The same unhandled rejection often fires once per test that calls the function: say it once.
+      for (const error of event.errors) if (!errors.some((e) => e.message === error.message && e.name === error.name)) errors.push(error);
+    }
     if (event.type === 'end') ended = true;
   });
 
@@ -114,7 +130,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     for (const run of running.values()) {
       // vitest's own testTimeout handles async hangs; this catches loops that block its timer.
       if (now - run.since > limit + 2000) {
-        timedOut = { task: run.task, test: run.test, seconds: Math.round(limit / 1000) };
+        timedOut = { ...whereStuck(runningFile, run), seconds: Math.round(limit / 1000) };
         kill();
         return;
       }
@@ -128,6 +144,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   return new Promise((resolve) => {
     child.on('close', () => {
       clearInterval(watchdog);
+      rmSync(runningFile, { force: true });
       forget();
       const known = new Set(lesson.tasks.map((t) => t.title));
       const tasks = lesson.tasks.map((task): TaskOutcome => {

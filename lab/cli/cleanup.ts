@@ -10,7 +10,6 @@ let exiting = false;
 
 export function onCleanup(fn: Cleanup): () => void {
   cleanups.add(fn);
-  installSignalHandlers();
   return () => cleanups.delete(fn);
 }
 
@@ -26,7 +25,8 @@ export async function cleanupAll(): Promise<void> {
   }
 }
 
-function installSignalHandlers(): void {
+/** Called once by the CLI's entry point; library code (and tests that import it) never install handlers. */
+export function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -3,7 +3,7 @@
  * Errors the course raises itself print as one plain sentence; anything else as a short report.
  */
 import { parseCli, usage, UsageError } from './args.ts';
-import { cleanupAll } from './cleanup.ts';
+import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { red } from './style.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -28,6 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError', 'BackendError']);
 
+installSignalHandlers();
 main(process.argv.slice(2))
   .then(async (code) => {
     await cleanupAll();

@@ -162,8 +162,26 @@ function checkTopLevel(filter: Doc): void {
   }
 }
 
+/**
+ * mongod runs `$where` given as a string of JavaScript ('this.a > 1' or 'function() {...}');
+ * mingo wants a function. Local, trusted input only, like mongod's server-side JavaScript.
+ */
+function whereFunction(code: string): () => boolean {
+  const isFunction = /^\s*function\b/.test(code);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fn = (isFunction ? new Function(`return (${code});`)() : new Function(`return (${code});`)) as () => unknown;
+  return function (this: unknown): boolean {
+    return Boolean(fn.call(this));
+  };
+}
+
 export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Query {
   if (filter !== undefined) checkTopLevel(filter);
+  if (filter !== undefined && typeof filter.$where === 'string') filter = { ...filter, $where: whereFunction(filter.$where) };
+  else if (filter !== undefined && filter.$where !== undefined && typeof filter.$where === 'object') {
+    const code = (filter.$where as { code?: unknown }).code;
+    if (typeof code === 'string') filter = { ...filter, $where: whereFunction(code) };
+  }
   try {
     return new Query(filter ?? {}, options(extra));
   } catch (err) {

@@ -4,17 +4,16 @@ import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, notEmulated } from '../errors.ts';
 import { matching, resolverFor, runPipeline } from '../query.ts';
 import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
-import { collName, cursorReply, queryOptions, readable } from './crud.ts';
+import { collName, cursorReply, queryOptions, readable } from './common.ts';
+import { explainDoc } from './explain.ts';
 import { compare } from 'mingo/util';
-import { ObjectId } from 'bson';
+import { ObjectId, calculateObjectSize } from 'bson';
 
 const UNSUPPORTED_STAGES: Record<string, string> = {
   $changeStream: 'Change streams ($changeStream / watch())',
   $currentOp: 'The $currentOp stage',
   $listSessions: 'The $listSessions stage',
   $listLocalSessions: 'The $listLocalSessions stage',
-  $collStats: 'The $collStats stage',
-  $indexStats: 'The $indexStats stage',
   $planCacheStats: 'The $planCacheStats stage',
   $search: 'Atlas Search ($search)',
   $searchMeta: 'Atlas Search ($searchMeta)',
@@ -80,11 +79,49 @@ function writeMerge(ctx: Ctx, spec: unknown, docs: Doc[]): void {
   }
 }
 
+/** $collStats / $indexStats as first stage (Compass asks for them): minimal, mongod-shaped documents. */
+function statsSource(ctx: Ctx, name: string, stage: Doc | undefined): Doc[] | undefined {
+  if (stage === undefined) return undefined;
+  const coll = ctx.server.store.get(ctx.db, name);
+  if (isPlainObject(stage.$collStats)) {
+    if (coll === undefined) throw new MongoError(Codes.NamespaceNotFound, `Unable to retrieve storageStats in $collStats stage :: caused by :: Collection [${ctx.db}.${name}] not found.`);
+    const spec = stage.$collStats;
+    const size = coll.all().reduce((n, d) => n + calculateObjectSize(d), 0);
+    const out: Doc = { ns: coll.ns, host: ctx.server.me, localTime: new Date() };
+    if (spec.storageStats !== undefined) {
+      out.storageStats = {
+        size,
+        count: coll.docs.size,
+        avgObjSize: coll.docs.size > 0 ? Math.round(size / coll.docs.size) : 0,
+        storageSize: size,
+        freeStorageSize: 0,
+        capped: false,
+        nindexes: coll.indexes.length,
+        indexDetails: {},
+        indexBuilds: [],
+        totalIndexSize: 0,
+        totalSize: size,
+        indexSizes: Object.fromEntries(coll.indexes.map((i) => [i.name, 0])),
+        scaleFactor: 1,
+      };
+    }
+    if (spec.count !== undefined) out.count = coll.docs.size;
+    return [out];
+  }
+  if (isPlainObject(stage.$indexStats)) {
+    if (coll === undefined) return [];
+    return coll.indexes.map((i) => ({ name: i.name, key: i.key, host: ctx.server.me, accesses: { ops: 0, since: ctx.server.startedAt }, spec: i }));
+  }
+  return undefined;
+}
+
 export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string } {
-  const pipeline = checkPipeline(cmd.pipeline);
+  let pipeline = checkPipeline(cmd.pipeline);
   const isDbLevel = cmd.aggregate === 1;
   const name = isDbLevel ? '$cmd.aggregate' : collName(cmd, 'aggregate');
-  const input = isDbLevel ? [] : (readable(ctx, name)?.all() ?? []);
+  const stats = isDbLevel ? undefined : statsSource(ctx, name, pipeline[0]);
+  if (stats !== undefined) pipeline = pipeline.slice(1);
+  const input = stats ?? (isDbLevel ? [] : (readable(ctx, name)?.all() ?? []));
   const last = pipeline[pipeline.length - 1];
   const writeStage = last !== undefined && ('$out' in last || '$merge' in last) ? last : undefined;
   const stages = writeStage !== undefined ? pipeline.slice(0, -1) : pipeline;
@@ -99,7 +136,8 @@ export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string
 
 const aggregate: Handler = (cmd, ctx) => {
   if (cmd.explain === true) {
-    return { explainVersion: '1', stages: (cmd.pipeline as Doc[] | undefined) ?? [], ok: 1 };
+    const { explain: _explain, ...inner } = cmd;
+    return explainDoc(ctx, inner, 'queryPlanner');
   }
   const cursor = cmd.cursor;
   if (!isPlainObject(cursor) && cmd.explain !== true) {

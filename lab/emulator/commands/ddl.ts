@@ -6,7 +6,7 @@ import { normaliseIndexSpec, sameIndexOptions, type IndexSpec } from '../indexes
 import { compileQuery } from '../query.ts';
 import type { Collection } from '../store.ts';
 import { isPlainObject, keyOf, render, type Doc } from '../values.ts';
-import { collName, cursorReply } from './crud.ts';
+import { collName, cursorReply } from './common.ts';
 
 const SYSTEM_DBS = ['admin', 'config', 'local'];
 /** create() fields that become collection options (everything else is command plumbing). */

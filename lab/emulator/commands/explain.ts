@@ -11,7 +11,7 @@ import { matching, runFind } from '../query.ts';
 import type { Collection } from '../store.ts';
 import { isOperatorObject, isPlainObject, toNumber, type Doc } from '../values.ts';
 import { VERSION } from './admin.ts';
-import { queryOptions, readable } from './crud.ts';
+import { queryOptions, readable } from './common.ts';
 
 /** Operators an index can answer (a range or an equality on the field). */
 const SARGABLE = new Set(['$eq', '$gt', '$gte', '$lt', '$lte', '$in', '$all', '$elemMatch', '$regex', '$exists', '$type', '$mod']);

@@ -9,14 +9,16 @@ import { toWire } from '../numbers.ts';
 import type { Transaction } from '../transactions.ts';
 import { adminCommands, listCommandsNames } from './admin.ts';
 import { aggregateCommands } from './aggregate.ts';
-import { crudCommands } from './crud.ts';
+import { findCommands } from './find.ts';
+import { writeCommands } from './write.ts';
 import { ddlCommands } from './ddl.ts';
 import { explainCommands } from './explain.ts';
 import { sessionCommands } from './sessions.ts';
 
 const table: Record<string, Handler> = {
   ...adminCommands,
-  ...crudCommands,
+  ...findCommands,
+  ...writeCommands,
   ...aggregateCommands,
   ...ddlCommands,
   ...explainCommands,

@@ -1,0 +1,55 @@
+/** find, getMore, killCursors. */
+import { Long } from 'bson';
+import type { Handler } from '../context.ts';
+import { Codes, MongoError } from '../errors.ts';
+import { matching, runFind } from '../query.ts';
+import { toNumber } from '../values.ts';
+import { collName, cursorReply, optDoc, optNumber, queryOptions, readable } from './common.ts';
+
+const find: Handler = (cmd, ctx) => {
+  const name = collName(cmd, 'find');
+  const filter = optDoc(cmd, 'filter');
+  const sort = optDoc(cmd, 'sort');
+  const projection = optDoc(cmd, 'projection');
+  const skip = optNumber(cmd, 'skip') ?? 0;
+  let limit = optNumber(cmd, 'limit') ?? 0;
+  const batchSize = optNumber(cmd, 'batchSize');
+  if (skip < 0) throw new MongoError(Codes.BadValue, `Skip value must be non-negative, but received: ${skip}`);
+  if (batchSize !== undefined && batchSize < 0) throw new MongoError(Codes.BadValue, `Batch size must be non-negative, but received: ${batchSize}`);
+  let single = cmd.singleBatch === true;
+  if (limit < 0) {
+    // Legacy negative limit: return that many in one batch and close the cursor.
+    limit = -limit;
+    single = true;
+  }
+  if (cmd.tailable === true) throw new MongoError(Codes.BadValue, 'error processing query: tailable cursor requested on non capped collection');
+  const coll = readable(ctx, name);
+  const opts = queryOptions(cmd);
+  const candidates = matching(coll, filter, opts).map(([, d]) => d);
+  const docs = runFind(candidates, { sort, projection, skip, limit, matchedBy: filter }, opts);
+  const first = single && limit > 0 ? Math.min(limit, batchSize ?? limit) : limit > 0 && batchSize === undefined ? Math.min(limit, 101) : batchSize;
+  return cursorReply(ctx, `${ctx.db}.${name}`, docs, first, single);
+};
+
+const getMore: Handler = (cmd, ctx) => {
+  const raw = cmd.getMore;
+  const id = raw instanceof Long ? raw : Long.fromNumber(toNumber(raw));
+  const name = collName(cmd, 'collection');
+  const batchSize = optNumber(cmd, 'batchSize');
+  const ns = `${ctx.db}.${name}`;
+  const next = ctx.server.cursors.next(id, ns, batchSize);
+  return { cursor: { nextBatch: next.batch, id: next.id, ns }, ok: 1 };
+};
+
+const killCursors: Handler = (cmd, ctx) => {
+  const ids = Array.isArray(cmd.cursors) ? cmd.cursors : [];
+  const killed: Long[] = [];
+  const notFound: Long[] = [];
+  for (const raw of ids) {
+    const id = raw instanceof Long ? raw : Long.fromNumber(toNumber(raw));
+    (ctx.server.cursors.kill(id) ? killed : notFound).push(id);
+  }
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+};
+
+export const findCommands: Record<string, Handler> = { find, getMore, killCursors };

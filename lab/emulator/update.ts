@@ -1,0 +1,262 @@
+/**
+ * Update and delete semantics shared by update, delete and findAndModify: mongod's checks on the
+ * update document, upserts seeded from the filter, and the new document computed with mingo.
+ */
+import { ObjectId } from 'bson';
+import type { Ctx } from './context.ts';
+import { Codes, MongoError } from './errors.ts';
+import { copyMarks, kindAt, mark, rescan, unmark } from './numbers.ts';
+import { applyOperators, matching, runPipeline, sortDocs, type QueryOptions } from './query.ts';
+import { validate } from './validation.ts';
+import { clone, getPath, idFirst, isOperatorObject, isPlainObject, keyOf, render, setPath, type Doc } from './values.ts';
+
+type UpdateSpec = Doc | Doc[];
+
+/** Splits an operator update into the part mingo applies and $setOnInsert, after mongod's checks. */
+function checkOperators(u: Doc): void {
+  const paths: string[] = [];
+  for (const [op, arg] of Object.entries(u)) {
+    if (!op.startsWith('$')) {
+      throw new MongoError(Codes.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    }
+    if (!isPlainObject(arg)) {
+      throw new MongoError(Codes.FailedToParse, `Modifiers operate on fields but we found type ${Array.isArray(arg) ? 'array' : typeof arg} instead. For example: {$mod: {<field>: ...}} not {${op}: ${render(arg)}}`);
+    }
+    for (const [path, v] of Object.entries(arg)) {
+      paths.push(path);
+      if (op === '$rename' && typeof v === 'string') paths.push(v);
+    }
+  }
+  const sorted = [...paths].sort();
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1] as string;
+    const b = sorted[i] as string;
+    if (a === b || b.startsWith(`${a}.`)) {
+      throw new MongoError(Codes.ConflictingUpdateOperators, `Updating the path '${b}' would create a conflict at '${a}'`);
+    }
+  }
+}
+
+function isPipeline(u: UpdateSpec): u is Doc[] {
+  return Array.isArray(u);
+}
+
+function isOperatorUpdate(u: Doc): boolean {
+  const keys = Object.keys(u);
+  return keys.length > 0 && (keys[0] as string).startsWith('$');
+}
+
+function checkReplacement(u: Doc): void {
+  for (const k of Object.keys(u)) {
+    if (k.startsWith('$')) {
+      throw new MongoError(Codes.DollarPrefixedFieldName, `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+    }
+  }
+}
+
+/** Validates the update document once, before any document is touched. */
+function checkUpdateSpec(u: unknown): UpdateSpec {
+  if (Array.isArray(u)) {
+    for (const stage of u) if (!isPlainObject(stage)) throw new MongoError(Codes.FailedToParse, 'Each element of the update pipeline must be an object');
+    return u as Doc[];
+  }
+  if (!isPlainObject(u)) throw new MongoError(Codes.FailedToParse, 'Update argument must be either an object or an array');
+  if (isOperatorUpdate(u)) checkOperators(u);
+  else checkReplacement(u);
+  return u;
+}
+
+function isNumeric(v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'bigint' || (v !== null && typeof v === 'object' && ['Long', 'Decimal128', 'Int32', 'Double'].includes(String((v as { _bsontype?: string })._bsontype)));
+}
+
+/** mongod's TypeMismatch checks for $inc/$mul, which mingo does not make. */
+function checkArithmetic(doc: Doc, u: Doc): void {
+  for (const op of ['$inc', '$mul']) {
+    const arg = u[op];
+    if (!isPlainObject(arg)) continue;
+    for (const [path, by] of Object.entries(arg)) {
+      if (!isNumeric(by)) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${render(by)}}`);
+      }
+      if (path.includes('$')) continue;
+      const current = getPath(doc, path);
+      if (current !== undefined && !isNumeric(current)) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot apply ${op} to a value of non-numeric type. {_id: ${render(doc._id)}} has the field '${path.split('.').pop() as string}' of non-numeric type ${Array.isArray(current) ? 'array' : current === null ? 'null' : typeof current === 'object' ? 'object' : typeof current}`);
+      }
+    }
+  }
+}
+
+/** Gives numbers written by an update the BSON type they were sent with (see numbers.ts). */
+function carryMarks(doc: Doc, ops: Doc): void {
+  for (const op of ['$set', '$inc', '$mul', '$min', '$max']) {
+    const arg = ops[op];
+    if (!isPlainObject(arg)) continue;
+    for (const path of Object.keys(arg)) {
+      if (path.includes('$')) continue;
+      const parts = path.split('.');
+      const last = parts.pop() as string;
+      let container: unknown = doc;
+      for (const p of parts) container = isPlainObject(container) || Array.isArray(container) ? (container as Record<string, unknown>)[p] : undefined;
+      if (container === null || typeof container !== 'object') continue;
+      const value = (container as Record<string, unknown>)[last];
+      const sent = kindAt(arg, path);
+      if (typeof value !== 'number') unmark(container, last);
+      else if (op === '$set') {
+        if (sent !== undefined) mark(container, last, sent);
+        else unmark(container, last);
+      } else if (sent === 'double') mark(container, last, 'double');
+    }
+  }
+  rescan(doc);
+}
+
+function stripSetOnInsert(u: Doc, inserting: boolean): Doc {
+  if (!('$setOnInsert' in u)) return u;
+  const { $setOnInsert, ...rest } = u;
+  if (!inserting) return rest;
+  const merged: Doc = { ...((rest.$set as Doc | undefined) ?? {}), ...($setOnInsert as Doc) };
+  copyMarks(rest.$set, merged);
+  copyMarks($setOnInsert, merged);
+  return { ...rest, $set: merged };
+}
+
+/**
+ * Computes the new version of `old` (never mutating it). Returns undefined when nothing changed.
+ */
+export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined, filter: Doc | undefined, inserting: boolean, resolver: (n: string) => Doc[]): Doc | undefined {
+  let next: Doc;
+  if (isPipeline(u)) {
+    const out = runPipeline([old], u, resolver);
+    next = out[0] ?? {};
+    if (!('_id' in next) && '_id' in old) next = { _id: old._id, ...next };
+  } else if (isOperatorUpdate(u)) {
+    next = clone(old);
+    checkArithmetic(old, u);
+    const ops = stripSetOnInsert(u, inserting);
+    if (Object.keys(ops).length === 0) return undefined;
+    // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
+    // document need not match range conditions such as { rating: { $gt: 3 } }.
+    const changed = applyOperators(next, ops, arrayFilters, inserting ? {} : filter);
+    if (changed.length === 0 && !inserting) return undefined;
+    carryMarks(next, ops);
+  } else {
+    next = '_id' in old ? { _id: old._id, ...u } : { ...u };
+    copyMarks(u, next);
+    if ('_id' in u && '_id' in old && keyOf(u._id) !== keyOf(old._id)) {
+      throw new MongoError(Codes.ImmutableField, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${render(u._id)}`);
+    }
+    next = idFirst(clone(next));
+  }
+  if (!inserting && '_id' in old && keyOf(next._id) !== keyOf(old._id)) {
+    throw new MongoError(Codes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  if (!inserting && keyOf(next) === keyOf(old)) return undefined;
+  return next;
+}
+
+/** The document an upsert starts from: the equality fields of the filter. */
+function upsertSeed(filter: Doc | undefined): Doc {
+  const seed: Doc = {};
+  const visit = (f: Doc): void => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) {
+        for (const sub of v) if (isPlainObject(sub)) visit(sub);
+        continue;
+      }
+      if (k.startsWith('$')) continue;
+      if (isOperatorObject(v)) {
+        if ('$eq' in v) setPath(seed, k, clone(v.$eq));
+        continue;
+      }
+      if (v instanceof RegExp) continue;
+      setPath(seed, k, clone(v));
+    }
+  };
+  if (filter !== undefined) visit(filter);
+  return seed;
+}
+
+export interface UpdateOutcome {
+  matched: number;
+  modified: number;
+  upsertedId?: unknown;
+  before?: Doc;
+  after?: Doc;
+}
+
+export interface UpdateArgs {
+  filter: Doc | undefined;
+  update: unknown;
+  multi: boolean;
+  upsert: boolean;
+  arrayFilters?: Doc[];
+  sort?: Doc;
+  bypass: boolean;
+  opts: QueryOptions;
+}
+
+export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutcome {
+  const u = checkUpdateSpec(a.update);
+  if (a.multi && !isPipeline(u) && !isOperatorUpdate(u)) {
+    throw new MongoError(Codes.FailedToParse, 'multi update is not supported for replacement-style update');
+  }
+  const resolver = (n: string): Doc[] => ctx.catalog.get(ctx.db, n)?.all() ?? [];
+  let coll = ctx.catalog.get(ctx.db, name);
+  let targets = matching(coll, a.filter, a.opts);
+  if (a.sort !== undefined && Object.keys(a.sort).length > 0 && targets.length > 1) {
+    const order = sortDocs(targets.map(([, d]) => d), a.sort);
+    const byDoc = new Map(targets.map(([k, d]) => [d, k] as const));
+    targets = order.map((d) => [byDoc.get(d) as string, d]);
+  }
+  if (!a.multi) targets = targets.slice(0, 1);
+  const out: UpdateOutcome = { matched: 0, modified: 0 };
+  if (targets.length === 0) {
+    if (!a.upsert) return out;
+    coll = ctx.catalog.getOrCreate(ctx.db, name);
+    const seed = upsertSeed(a.filter);
+    let doc: Doc;
+    if (isPipeline(u) || isOperatorUpdate(u)) {
+      doc = modify(seed, u, a.arrayFilters, a.filter, true, resolver) ?? seed;
+    } else {
+      doc = { ...('_id' in seed ? { _id: seed._id } : {}), ...clone(u) };
+    }
+    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+    doc = idFirst(doc);
+    validate(coll, doc, undefined, a.bypass);
+    ctx.catalog.insert(coll, doc);
+    out.upsertedId = doc._id;
+    out.after = doc;
+    return out;
+  }
+  if (coll === undefined) return out;
+  for (const [idKey, old] of targets) {
+    out.matched += 1;
+    if (out.before === undefined) out.before = old;
+    const next = modify(old, u, a.arrayFilters, a.filter, false, resolver);
+    if (next === undefined) {
+      if (out.after === undefined) out.after = old;
+      continue;
+    }
+    validate(coll, next, old, a.bypass);
+    ctx.catalog.replace(coll, idKey, next);
+    out.modified += 1;
+    if (out.after === undefined) out.after = next;
+  }
+  return out;
+}
+
+export function performDelete(ctx: Ctx, name: string, filter: Doc | undefined, limit: number, opts: QueryOptions, sort?: Doc): Doc[] {
+  const coll = ctx.catalog.get(ctx.db, name);
+  let targets = matching(coll, filter, opts);
+  if (sort !== undefined && Object.keys(sort).length > 0 && targets.length > 1) {
+    const order = sortDocs(targets.map(([, d]) => d), sort);
+    const byDoc = new Map(targets.map(([k, d]) => [d, k] as const));
+    targets = order.map((d) => [byDoc.get(d) as string, d]);
+  }
+  if (limit === 1) targets = targets.slice(0, 1);
+  if (coll === undefined) return [];
+  for (const [idKey] of targets) ctx.catalog.remove(coll, idKey);
+  return targets.map(([, d]) => d);
+}
