@@ -12,7 +12,8 @@ function status(lesson: Lesson, progress: ReturnType<typeof readProgress>): { te
   if (!saved?.checkedAt) return { text: dim('not started'), done: 0 };
   const done = lesson.tasks.filter((t) => saved.tasks[t.title] === 'passed').length;
   const changed = saved.hash !== hashFiles(exerciseFiles(lesson, 'lessons')) ? yellow(' (edited since last check)') : '';
-  const text = done === total ? green('✓ done') : `${done}/${total} tasks`;
+  const untouched = done === 0 && Object.values(saved.tasks).every((state) => state === 'todo');
+  const text = done === total ? green('✓ done') : untouched ? dim('not started') : `${done}/${total} tasks`;
   return { text: `${text}${changed}`, done };
 }
 

@@ -99,7 +99,7 @@ export class Connection {
       req = parseMessage(frame);
     } catch (err) {
       if (err instanceof ProtocolError && err.recoverable && (header.opCode === OP_MSG || header.opCode === OP_QUERY)) {
-        const reply = new MongoError(Codes.InvalidBSON, err.message).toReply();
+        const reply = new MongoError(err.code, err.message).toReply();
         this.send(header.opCode === OP_QUERY ? encodeOpReply(reply, requestId(), header.requestId) : encodeOpMsg(reply, requestId(), header.requestId));
         return;
       }

@@ -18,8 +18,10 @@ export class ServerState {
     this.sessions = new Sessions(this.store);
   }
 
+  /** host:port as clients should dial it (a wildcard listen address is not dialable everywhere). */
   get me(): string {
-    return `${this.host}:${this.port}`;
+    const host = this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host;
+    return host.includes(':') ? `[${host}]:${this.port}` : `${host}:${this.port}`;
   }
 }
 

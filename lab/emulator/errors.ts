@@ -38,9 +38,11 @@ export const Codes = {
   Location40324: 40324,
   DuplicateKey: 11000,
   ProtocolError: 17,
+  UnsupportedOpQueryCommand: 352,
   Location31254: 31254,
   Location16410: 16410,
   Location40323: 40323,
+  Location15976: 15976,
   Location40571: 40571,
   Location40601: 40601,
   Location13113: 13113,
@@ -108,6 +110,9 @@ export function fromMingo(err: unknown, context: 'query' | 'update' | 'aggregate
   if (err instanceof MongoError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   const op = /(\$[A-Za-z_][\w]*)/.exec(msg)?.[1];
+  if (op !== undefined && ['$near', '$nearSphere', '$geoWithin', '$geoIntersects', '$text', '$search'].includes(op)) {
+    return notEmulated(`The ${op} operator`);
+  }
   if (/immutable field '_id'/.test(msg)) return new MongoError(Codes.ImmutableField, msg.replace(/\.$/, ''));
   if (/unregistered pipeline operator/.test(msg) && op !== undefined) {
     return new MongoError(Codes.Location40324, `Unrecognized pipeline stage name: '${op}'`);

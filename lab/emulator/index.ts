@@ -29,9 +29,8 @@ export async function startMongoEmulator(options: MongoEmulatorOptions = {}): Pr
   const server = new EmulatorServer();
   const port = await server.listen(options.port ?? 0, host);
   let stopping: Promise<void> | undefined;
-  const uriHost = host.includes(':') ? `[${host}]` : host;
   return {
-    uri: `mongodb://${uriHost}:${port}/`,
+    uri: `mongodb://${server.state.me}/`,
     port,
     stop(): Promise<void> {
       stopping ??= server.stop();

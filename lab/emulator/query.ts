@@ -10,7 +10,9 @@ import * as pipelineOperators from 'mingo/operators/pipeline';
 import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
+import { Lazy } from 'mingo/lazy';
 import { Query } from 'mingo/query';
+import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts';
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
@@ -70,7 +72,35 @@ function needsOrder(v: unknown): boolean {
 type QueryOp = (selector: string, value: unknown, options: unknown) => (doc: unknown) => boolean;
 const builtin = queryOperators as unknown as Record<string, QueryOp>;
 
+/** Comparisons with a numeric operand compare by value across int/long/double/decimal (mingo sees Long/Decimal128 as objects). */
+function numericTest(selector: string, value: unknown, ok: (c: number) => boolean): (doc: unknown) => boolean {
+  return (doc: unknown): boolean => resolveAll(doc, selector).some((v) => typeRank(v) === 2 && ok(bsonCompare(v, value)));
+}
+
+function rangeOp(name: '$gt' | '$gte' | '$lt' | '$lte', ok: (c: number) => boolean): QueryOp {
+  return (selector, value, options) => {
+    if (typeRank(value) === 2) return numericTest(selector, value, ok);
+    return (builtin[name] as QueryOp)(selector, value, options);
+  };
+}
+
+const $gt = rangeOp('$gt', (c) => c > 0);
+const $gte = rangeOp('$gte', (c) => c >= 0);
+const $lt = rangeOp('$lt', (c) => c < 0);
+const $lte = rangeOp('$lte', (c) => c <= 0);
+
+/** $sort in pipelines with mongod's order (array min/max, numbers across types); mingo's for collations. */
+function $sort(coll: { transform(f: (docs: Doc[]) => unknown): unknown }, spec: Doc, options: { collation?: unknown }): unknown {
+  const collation = options.collation as { locale?: string } | undefined;
+  if (collation?.locale !== undefined && collation.locale !== 'simple') {
+    return (pipelineOperators.$sort as unknown as (c: unknown, s: Doc, o: unknown) => unknown)(coll, spec, options);
+  }
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw new MongoError(Codes.Location15976, '$sort stage must have at least one sort key');
+  return coll.transform((docs) => Lazy(sortDocuments(docs, spec)));
+}
+
 function $eq(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (typeRank(value) === 2) return numericTest(selector, value, (c) => c === 0);
   const base = (builtin.$eq as QueryOp)(selector, value, options);
   if (!needsOrder(value)) return base;
   return (doc: unknown): boolean => base(doc) && resolveAll(doc, selector).some((v) => orderedEq(v, value));
@@ -92,8 +122,8 @@ function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean)
     if (!isPlainObject(doc)) return false;
     const v = doc[selector];
     if (typeof v === 'number' || typeof v === 'string') return set.has(v);
-    if (Array.isArray(v)) return v.some((el) => set.has(el));
-    return false;
+    if (Array.isArray(v)) return v.some((el) => set.has(el) || (typeof el === 'object' && set.has(numericValue(el))));
+    return typeof v === 'object' && v !== null && set.has(numericValue(v));
   };
 }
 
@@ -124,9 +154,9 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
-  pipeline: pipelineOperators,
+  pipeline: { ...pipelineOperators, $sort } as never,
   projection: projectionOperators,
-  query: { ...queryOperators, $type, $eq, $ne, $in, $nin } as never,
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
   window: windowOperators,
 });
 
@@ -233,11 +263,16 @@ export interface FindSpec {
 export function runFind(docs: Doc[], spec: FindSpec, extra?: QueryOptions): Doc[] {
   let out: Doc[];
   try {
+    const hasSort = spec.sort !== undefined && Object.keys(spec.sort).length > 0;
+    const collated = extra?.collation !== undefined && typeof extra.collation.locale === 'string' && extra.collation.locale !== 'simple';
     let cursor = new Query(spec.filter ?? {}, options(extra)).find<Doc>(docs);
-    if (spec.sort !== undefined && Object.keys(spec.sort).length > 0) cursor = cursor.sort(spec.sort as Record<string, 1 | -1>);
-    if (spec.skip !== undefined && spec.skip > 0) cursor = cursor.skip(spec.skip);
-    if (spec.limit !== undefined && spec.limit > 0) cursor = cursor.limit(spec.limit);
+    if (hasSort && collated) cursor = cursor.sort(spec.sort as Record<string, 1 | -1>);
     out = cursor.all();
+    if (hasSort && !collated) out = sortDocuments(out, spec.sort as Doc);
+    const skip = spec.skip ?? 0;
+    if (skip > 0 || (spec.limit !== undefined && spec.limit > 0)) {
+      out = out.slice(skip, spec.limit !== undefined && spec.limit > 0 ? skip + spec.limit : undefined);
+    }
   } catch (err) {
     throw fromMingo(err, 'query');
   }

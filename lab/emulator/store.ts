@@ -3,7 +3,7 @@
  * after they are stored (updates store a new object), which makes snapshots for transactions a
  * matter of copying Maps and lets reads hand documents to the serializer without cloning.
  */
-import { UUID } from 'bson';
+import { UUID, calculateObjectSize } from 'bson';
 import { ID_INDEX, duplicateKeyError, indexEntries, type IndexSpec } from './indexes.ts';
 import { getPath, keyOf, type Doc } from './values.ts';
 
@@ -201,6 +201,20 @@ export class Store implements Catalog {
 
   insert(coll: Collection, doc: Doc): void {
     coll.insert(doc, ++this.clock);
+    if (coll.options.capped === true) this.trimCapped(coll);
+  }
+
+  /** Capped collections drop their oldest documents beyond `max` documents or `size` bytes. */
+  private trimCapped(coll: Collection): void {
+    const max = typeof coll.options.max === 'number' && coll.options.max > 0 ? coll.options.max : Infinity;
+    const size = typeof coll.options.size === 'number' && coll.options.size > 0 ? coll.options.size : Infinity;
+    let bytes = size === Infinity ? 0 : coll.all().reduce((n, d) => n + calculateObjectSize(d), 0);
+    for (const [idKey, doc] of coll.docs) {
+      if (coll.docs.size <= max && bytes <= size) break;
+      if (coll.docs.size <= 1) break;
+      if (size !== Infinity) bytes -= calculateObjectSize(doc);
+      this.remove(coll, idKey);
+    }
   }
 
   replace(coll: Collection, idKey: string, doc: Doc): void {

@@ -31,11 +31,14 @@ export class Transaction implements Catalog {
   readonly writes = new Map<string, Set<string>>();
   private readonly locks: Map<string, Transaction>;
 
-  constructor(store: Store, txnNumber: number, locks: Map<string, Transaction>) {
+  constructor(store: Store, txnNumber: number, locks: Map<string, Transaction>, db: string) {
     this.store = store;
     this.txnNumber = txnNumber;
     this.startClock = store.clock;
     this.locks = locks;
+    // The snapshot is taken when the transaction starts, for the whole database it starts in;
+    // collections of other databases are copied on first touch.
+    for (const coll of store.collections(db)) this.views.set(coll.ns, coll.clone());
   }
 
   get(db: string, name: string): Collection | undefined {
@@ -186,7 +189,7 @@ export class Sessions {
    * The transaction a command runs in, or undefined when it runs outside one.
    * Throws NoSuchTransaction for a command naming a transaction that is not open.
    */
-  resolve(cmd: Document, name: string): Transaction | undefined {
+  resolve(cmd: Document, name: string, db: string): Transaction | undefined {
     if (cmd.autocommit !== false) return undefined;
     const key = sessionKey(cmd.lsid);
     if (key === undefined || cmd.txnNumber === undefined) {
@@ -210,7 +213,7 @@ export class Sessions {
       }
       if (session.txn?.state === 'inProgress') session.txn.abort();
       session.txnNumber = txnNumber;
-      session.txn = new Transaction(this.store, txnNumber, this.locks);
+      session.txn = new Transaction(this.store, txnNumber, this.locks, db);
       return session.txn;
     }
     const txn = session.txn;

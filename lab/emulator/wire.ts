@@ -41,9 +41,12 @@ export interface Request {
 export class ProtocolError extends Error {
   /** Whether the stream is still in sync (the frame length was sane), so an error reply is possible. */
   readonly recoverable: boolean;
-  constructor(message: string, recoverable: boolean) {
+  /** mongod's code for the reply: 22 InvalidBSON for undecodable documents, else 17 ProtocolError. */
+  readonly code: number;
+  constructor(message: string, recoverable: boolean, code = 17) {
     super(message);
     this.recoverable = recoverable;
+    this.code = code;
   }
 }
 
@@ -61,15 +64,15 @@ export function readHeader(buf: Buffer): MessageHeader {
 }
 
 function readBson(buf: Buffer, offset: number, end: number): { doc: Document; size: number } {
-  if (offset + 5 > end) throw new ProtocolError('BSON document runs past the end of the message', true);
+  if (offset + 5 > end) throw new ProtocolError('BSON document runs past the end of the message', true, 22);
   const size = buf.readInt32LE(offset);
-  if (size < 5 || offset + size > end) throw new ProtocolError('invalid BSON document length', true);
+  if (size < 5 || offset + size > end) throw new ProtocolError('invalid BSON document length', true, 22);
   let doc: Document;
   try {
     doc = deserialize(buf.subarray(offset, offset + size), DESERIALIZE_OPTIONS);
     fromWire(doc);
   } catch (err) {
-    throw new ProtocolError(`invalid BSON: ${(err as Error).message}`, true);
+    throw new ProtocolError(`invalid BSON: ${(err as Error).message}`, true, 22);
   }
   return { doc, size };
 }
@@ -136,7 +139,7 @@ export function parseMessage(frame: Buffer): Request {
     const command = doc.$query !== undefined && typeof doc.$query === 'object' ? (doc.$query as Document) : doc;
     const dot = ns.indexOf('.');
     const db = dot < 0 ? ns : ns.slice(0, dot);
-    if (!ns.endsWith('.$cmd')) throw new ProtocolError('OP_QUERY is only supported for commands', true);
+    if (!ns.endsWith('.$cmd')) throw new ProtocolError(`Unsupported OP_QUERY on '${ns}': only commands on <db>.$cmd are supported. The client driver may require an upgrade.`, true, 352);
     return { header, command, db, flags, legacy: true };
   }
   throw new ProtocolError(`unsupported opCode ${header.opCode}`, false);

@@ -550,7 +550,7 @@ describe('PGlite start-up snapshot', () => {
     const file = await pgliteSnapshotPath(cacheDir);
     expect(file).toMatch(/pglite-\d+\.\d+\.\d+\.tar$/);
     expect(await readdir(cacheDir)).toEqual([file.split('/').pop()]);
-    expect([...(await readFile(file)).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect((await readFile(file)).subarray(257, 262).toString('latin1')).toBe('ustar'); // a tar archive
   });
 
   it('later starts restore from it', async () => {

@@ -9,7 +9,7 @@ import { Codes, MongoError, commandNotFound } from '../errors.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { matching, runFind } from '../query.ts';
 import type { Collection } from '../store.ts';
-import { isOperatorObject, isPlainObject, toNumber, type Doc } from '../values.ts';
+import { isOperatorObject, isPlainObject, keyOf, toNumber, type Doc } from '../values.ts';
 import { VERSION } from './admin.ts';
 import { queryOptions, readable } from './common.ts';
 
@@ -50,8 +50,33 @@ interface Plan {
   sortCovered: boolean;
 }
 
-export function choosePlan(coll: Collection | undefined, filter: Doc | undefined, sort: Doc | undefined): Plan {
+/** The index a `hint` names (by name or key pattern); 'natural' for { $natural: ±1 }. */
+export function hintedIndex(coll: Collection | undefined, hint: unknown): IndexSpec | 'natural' | undefined {
+  if (hint === undefined || hint === null || coll === undefined) return undefined;
+  if (isPlainObject(hint) && Object.keys(hint).length === 0) return undefined;
+  if (isPlainObject(hint) && '$natural' in hint) return 'natural';
+  const spec = typeof hint === 'string' ? coll.indexes.find((i) => i.name === hint) : coll.indexes.find((i) => keyOf(i.key) === keyOf(hint));
+  if (spec === undefined) {
+    throw new MongoError(Codes.BadValue, 'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index');
+  }
+  return spec;
+}
+
+export function choosePlan(coll: Collection | undefined, filter: Doc | undefined, sort: Doc | undefined, hint?: unknown): Plan {
   const conds = conditions(filter);
+  const hinted = hintedIndex(coll, hint);
+  if (hinted === 'natural') return { index: undefined, prefix: [], idhack: false, sortCovered: false };
+  if (hinted !== undefined) {
+    const prefix: string[] = [];
+    for (const f of Object.keys(hinted.key)) {
+      if (!conds.has(f) || !sargable(conds.get(f))) break;
+      prefix.push(f);
+      if (!isEquality(conds.get(f))) break;
+    }
+    const fields = Object.keys(hinted.key);
+    const sortCovered = sort !== undefined && Object.keys(sort).length > 0 && Object.keys(sort).every((f, i) => fields[i] === f || fields[i + prefix.length] === f);
+    return { index: hinted, prefix, idhack: false, sortCovered };
+  }
   const sortFields = sort !== undefined ? Object.keys(sort) : [];
   if (coll === undefined) return { index: undefined, prefix: [], idhack: false, sortCovered: false };
   const onlyId = conds.size === 1 && conds.has('_id') && isEquality(conds.get('_id')) && !isOperatorObject(conds.get('_id')) && Object.keys(filter ?? {}).length === 1;
@@ -98,6 +123,7 @@ function bounds(spec: IndexSpec, prefix: string[], filter: Doc | undefined): Doc
 }
 
 interface ExplainInput {
+  hint?: unknown;
   name: string;
   coll: string;
   filter: Doc | undefined;
@@ -114,7 +140,7 @@ function describe(inner: Document): ExplainInput {
   const base = { name, coll, sort: undefined, projection: undefined, limit: 0, skip: 0 };
   switch (name) {
     case 'find':
-      return { ...base, filter: d(inner.filter), sort: d(inner.sort), projection: d(inner.projection), limit: Math.abs(toNumber(inner.limit, 0)), skip: toNumber(inner.skip, 0) };
+      return { ...base, filter: d(inner.filter), sort: d(inner.sort), projection: d(inner.projection), limit: Math.abs(toNumber(inner.limit, 0)), skip: toNumber(inner.skip, 0), hint: inner.hint };
     case 'count':
     case 'distinct':
       return { ...base, filter: d(inner.query) };
@@ -141,7 +167,7 @@ function describe(inner: Document): ExplainInput {
 export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Document {
   const input = describe(inner);
   const coll = readable(ctx, input.coll);
-  const plan = choosePlan(coll, input.filter, input.sort);
+  const plan = choosePlan(coll, input.filter, input.sort, input.hint);
   const opts = queryOptions(inner);
   const matched = matching(coll, input.filter, opts).map(([, d]) => d);
   const returned = runFind(matched, { sort: input.sort, skip: input.skip, limit: input.limit }, opts);
@@ -156,6 +182,7 @@ export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Docume
     const sub: Doc = {};
     const conds = conditions(input.filter);
     for (const f of plan.prefix) sub[f] = conds.get(f);
+    // Without a usable prefix (a hinted or sort-only index) the whole index is scanned.
     const viaIndex = plan.prefix.length > 0 ? matching(coll, sub, opts).length : (coll?.docs.size ?? 0);
     keysExamined = viaIndex;
     docsExamined = viaIndex;

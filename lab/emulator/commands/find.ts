@@ -4,6 +4,7 @@ import type { Handler } from '../context.ts';
 import { Codes, MongoError } from '../errors.ts';
 import { matching, runFind } from '../query.ts';
 import { toNumber } from '../values.ts';
+import { hintedIndex } from './explain.ts';
 import { collName, cursorReply, optDoc, optNumber, queryOptions, readable } from './common.ts';
 
 const find: Handler = (cmd, ctx) => {
@@ -24,6 +25,7 @@ const find: Handler = (cmd, ctx) => {
   }
   if (cmd.tailable === true) throw new MongoError(Codes.BadValue, 'error processing query: tailable cursor requested on non capped collection');
   const coll = readable(ctx, name);
+  hintedIndex(coll, cmd.hint);
   const opts = queryOptions(cmd);
   const candidates = matching(coll, filter, opts).map(([, d]) => d);
   const docs = runFind(candidates, { sort, projection, skip, limit, matchedBy: filter }, opts);

@@ -61,7 +61,7 @@ export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document
     if (found === undefined) throw commandNotFound(name);
     const [canonical, handler] = found;
     if (cmd.autocommit === false) {
-      txn = server.sessions.resolve(cmd, canonical);
+      txn = server.sessions.resolve(cmd, canonical, db);
       if (!TXN_COMMANDS.has(canonical)) {
         throw new MongoError(Codes.OperationNotSupportedInTransaction, `Cannot run '${canonical}' in a multi-document transaction.`);
       }

@@ -1,0 +1,160 @@
+/**
+ * BSON comparison/sort order (the manual's "Comparison/Sort Order"), which mingo only
+ * approximates: numbers compare by value across int/long/double/decimal, values of different
+ * types order by type (null < numbers < strings < objects < arrays < binData < ObjectId <
+ * booleans < dates < timestamps < regex), and sorting on an array field uses its smallest
+ * element ascending and its largest element descending.
+ */
+import { valuesAtPath, type Doc } from './values.ts';
+
+function bsontype(v: object): string | undefined {
+  const t = (v as { _bsontype?: unknown })._bsontype;
+  return typeof t === 'string' ? t : undefined;
+}
+
+/** Numeric value of a number-like BSON value, or undefined when it is not a number. */
+export function numericValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v !== null && typeof v === 'object') {
+    const t = bsontype(v);
+    if (t === 'Long' || t === 'Decimal128' || t === 'Int32' || t === 'Double') return Number(String(v));
+  }
+  return undefined;
+}
+
+/** Rank of a value's type in the BSON sort order. */
+export function typeRank(v: unknown): number {
+  if (v === undefined || v === null) return 1;
+  if (numericValue(v) !== undefined) return 2;
+  if (typeof v === 'string') return 3;
+  if (typeof v === 'boolean') return 8;
+  if (v instanceof Date) return 9;
+  if (v instanceof RegExp) return 11;
+  if (Array.isArray(v)) return 5;
+  if (typeof v === 'object') {
+    switch (bsontype(v as object)) {
+      case 'MinKey':
+        return 0;
+      case 'BSONSymbol':
+        return 3;
+      case 'Binary':
+      case 'UUID':
+        return 6;
+      case 'ObjectId':
+        return 7;
+      case 'Timestamp':
+        return 10;
+      case 'BSONRegExp':
+        return 11;
+      case 'MaxKey':
+        return 127;
+      case undefined:
+        return 4;
+      default:
+        return 12;
+    }
+  }
+  return 12;
+}
+
+function cmpPrimitive<T extends string | number | bigint | boolean>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Total order over BSON values, as mongod compares them. */
+export function bsonCompare(a: unknown, b: unknown): number {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 1:
+    case 0:
+    case 127:
+      return 0;
+    case 2: {
+      const x = numericValue(a) as number;
+      const y = numericValue(b) as number;
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+      return cmpPrimitive(x, y);
+    }
+    case 3:
+      return cmpPrimitive(String(a), String(b));
+    case 4: {
+      const ka = Object.keys(a as object);
+      const kb = Object.keys(b as object);
+      for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+        const fa = ka[i] as string;
+        const fb = kb[i] as string;
+        const va = (a as Record<string, unknown>)[fa];
+        const vb = (b as Record<string, unknown>)[fb];
+        const t = typeRank(va) - typeRank(vb);
+        if (t !== 0) return t < 0 ? -1 : 1;
+        if (fa !== fb) return cmpPrimitive(fa, fb);
+        const c = bsonCompare(va, vb);
+        if (c !== 0) return c;
+      }
+      return cmpPrimitive(ka.length, kb.length);
+    }
+    case 5: {
+      const xa = a as unknown[];
+      const xb = b as unknown[];
+      for (let i = 0; i < Math.min(xa.length, xb.length); i++) {
+        const c = bsonCompare(xa[i], xb[i]);
+        if (c !== 0) return c;
+      }
+      return cmpPrimitive(xa.length, xb.length);
+    }
+    case 6: {
+      const ba = a as { sub_type: number; buffer: Uint8Array };
+      const bb = b as { sub_type: number; buffer: Uint8Array };
+      if (ba.buffer.length !== bb.buffer.length) return cmpPrimitive(ba.buffer.length, bb.buffer.length);
+      if (ba.sub_type !== bb.sub_type) return cmpPrimitive(ba.sub_type, bb.sub_type);
+      return Buffer.compare(Buffer.from(ba.buffer), Buffer.from(bb.buffer));
+    }
+    case 7:
+      return cmpPrimitive((a as { toHexString(): string }).toHexString(), (b as { toHexString(): string }).toHexString());
+    case 8:
+      return cmpPrimitive(a as boolean, b as boolean);
+    case 9:
+      return cmpPrimitive((a as Date).getTime(), (b as Date).getTime());
+    case 10:
+      return (a as { compare(o: unknown): number }).compare(b);
+    default:
+      return cmpPrimitive(String(a), String(b));
+  }
+}
+
+/** The value a document sorts by for one key: arrays contribute their min (ascending) or max (descending). */
+function sortKey(doc: Doc, path: string, dir: number): unknown {
+  const direct = path.includes('.') ? undefined : doc[path];
+  const values = path.includes('.') || Array.isArray(direct) ? valuesAtPath(doc, path) : [direct];
+  const flat: unknown[] = [];
+  for (const v of values) {
+    if (Array.isArray(v)) {
+      if (v.length === 0) flat.push(undefined);
+      else flat.push(...v);
+    } else flat.push(v);
+  }
+  if (flat.length === 1) return flat[0];
+  let best: unknown = flat[0];
+  for (const v of flat) {
+    const c = bsonCompare(v, best);
+    if (dir > 0 ? c < 0 : c > 0) best = v;
+  }
+  return best;
+}
+
+/** Stable sort of documents by a sort specification ({ field: 1 | -1, ... }). */
+export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
+  const keys = Object.entries(spec).map(([path, dir]) => [path, Number(dir) < 0 ? -1 : 1] as const);
+  const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) }));
+  decorated.sort((x, y) => {
+    for (let j = 0; j < keys.length; j++) {
+      const c = bsonCompare(x.k[j], y.k[j]);
+      if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
+    }
+    return x.i - y.i;
+  });
+  return decorated.map((d) => d.doc);
+}
