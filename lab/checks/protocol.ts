@@ -9,7 +9,6 @@ export interface CheckError {
 }
 
 export type CheckEvent =
-  | { readonly type: 'start'; readonly task: string; readonly test: string }
   | {
       readonly type: 'result';
       readonly task: string;

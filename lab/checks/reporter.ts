@@ -1,6 +1,6 @@
 /**
- * A vitest reporter that streams each test's start and result to the lesson runner, which
- * turns them into the task list (and kills the run when a task never finishes).
+ * A vitest reporter that streams each test's result, the learner's console output and any error
+ * outside the tests to the lesson runner, which turns them into the task list.
  * Used only under `npm run lesson`; instructors and CI use vitest's own reporters.
  */
 import type { UserConsoleLog } from 'vitest';
@@ -37,9 +37,7 @@ export default class CheckReporter implements Reporter {
   private readonly taskOf = new Map<string, string>();
 
   onTestCaseReady(test: TestCase): void {
-    const n = names(test);
-    this.taskOf.set(test.id, n.task);
-    send({ type: 'start', ...n });
+    this.taskOf.set(test.id, names(test).task);
   }
 
   onTestCaseResult(test: TestCase): void {

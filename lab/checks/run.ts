@@ -4,7 +4,7 @@
  * timeout can interrupt) is stopped by killing the group after the task's time limit.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lesson } from '../lesson.ts';
 import { lessonId } from '../lesson.ts';
@@ -62,14 +62,34 @@ function stateOf(tests: readonly TestOutcome[]): TaskState {
   return failed.every((t) => isTodo(t.errors)) ? 'todo' : 'failed';
 }
 
-/** The test the worker last started (its own record), else the last one the reporter heard of. */
-function whereStuck(file: string, fallback: { task: string; test: string }): { task: string; test: string } {
+function modifiedAt(file: string): number | undefined {
   try {
-    const recorded = JSON.parse(readFileSync(file, 'utf8')) as { task?: string; test?: string };
-    return { task: recorded.task ?? fallback.task, test: recorded.test ?? fallback.test };
+    return statSync(file).mtimeMs;
   } catch {
-    return { task: fallback.task, test: fallback.test };
+    return undefined;
   }
+}
+
+/** What the worker wrote down itself (see worker-setup.ts): finished tests, and the one still running. */
+function workerRecord(file: string): { results: Array<TestOutcome & { task: string }>; running?: { task: string; test: string } } {
+  const results: Array<TestOutcome & { task: string }> = [];
+  let running: { task: string; test: string } | undefined;
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { results };
+  }
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line) as { type: string; task: string; test: string } & TestOutcome;
+    if (entry.type === 'start') running = { task: entry.task, test: entry.test };
+    if (entry.type === 'result') {
+      results.push(entry);
+      running = undefined;
+    }
+  }
+  return running ? { results, running } : { results };
 }
 
 export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckRun> {
@@ -91,7 +111,6 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   const outcomes = new Map<string, TestOutcome[]>();
   const logs = new Map<string, string[]>();
   const errors: CheckError[] = [];
-  const running = new Map<string, { task: string; test: string; since: number }>();
   let output = '';
   let ended = false;
   let timedOut: CheckRun['timedOut'];
@@ -112,10 +131,9 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   child.on('message', (message: unknown) => {
     const event = (message as Record<string, CheckEvent> | null)?.[CHECK_EVENT_TAG];
     if (!event) return;
-    if (event.type === 'start') running.set(`${event.task}\u0000${event.test}`, { ...event, since: Date.now() });
     if (event.type === 'result') {
-      running.delete(`${event.task}\u0000${event.test}`);
-      outcomes.set(event.task, [...(outcomes.get(event.task) ?? []), event]);
+      const known = outcomes.get(event.task) ?? [];
+      if (!known.some((t) => t.test === event.test)) outcomes.set(event.task, [...known, event]);
     }
     if (event.type === 'log' && event.task) logs.set(event.task, [...(logs.get(event.task) ?? []), event.text]);
     if (event.type === 'error') {
@@ -126,20 +144,22 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   });
 
   const watchdog = setInterval(() => {
-    const now = Date.now();
-    for (const run of running.values()) {
-      // vitest's own testTimeout handles async hangs; this catches loops that block its timer.
-      if (now - run.since > limit + 2000) {
-        timedOut = { ...whereStuck(runningFile, run), seconds: Math.round(limit / 1000) };
-        kill();
-        return;
+    // vitest's own testTimeout ends async hangs; a loop that blocks the worker needs this. The worker's
+    // record is the clock: the reporter's news is batched, and stops when the worker is blocked.
+    const since = modifiedAt(runningFile);
+    const record = since === undefined ? undefined : workerRecord(runningFile);
+    if (record?.running && since !== undefined && Date.now() - since > limit + 2000) {
+      for (const result of record.results) {
+        const known = outcomes.get(result.task) ?? [];
+        if (!known.some((t) => t.test === result.test)) outcomes.set(result.task, [...known, result]);
       }
-    }
-    if (running.size === 0 && outcomes.size === 0 && now - started > LOAD_LIMIT_MS) {
+      timedOut = { ...record.running, seconds: Math.round(limit / 1000) };
+      kill();
+    } else if (since === undefined && outcomes.size === 0 && Date.now() - started > LOAD_LIMIT_MS) {
       timedOut = { task: '', test: 'loading the exercise file', seconds: LOAD_LIMIT_MS / 1000 };
       kill();
     }
-  }, 200);
+  }, 250);
 
   return new Promise((resolve) => {
     child.on('close', () => {

@@ -1,10 +1,12 @@
 /**
- * Runs inside each vitest worker (a `setupFiles` entry). Under `npm run lesson` it records which test
- * is running, synchronously, in the file NOSQL_LAB_RUNNING names: a learner's infinite loop blocks the
- * worker before vitest's batched reports leave it, and this file is then the only witness of where.
+ * Runs inside each vitest worker (a `setupFiles` entry). Under `npm run lesson` it records each test's
+ * start and result, synchronously, in the file NOSQL_LAB_RUNNING names: a learner's infinite loop blocks
+ * the worker before vitest's batched reports leave it, and this file is then the only witness of which
+ * tests had passed and where the loop is.
  */
-import { writeFileSync } from 'node:fs';
-import { beforeEach } from 'vitest';
+import { appendFileSync } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
+import type { CheckError } from './protocol.ts';
 
 const file = process.env.NOSQL_LAB_RUNNING;
 
@@ -13,10 +15,26 @@ interface Named {
   readonly suite?: Named | undefined;
 }
 
+function names(task: Named): { task: string; test: string } {
+  const path: string[] = [];
+  for (let t: Named | undefined = task; t; t = t.suite) if (t.name) path.unshift(t.name);
+  return { task: path[0] ?? '', test: path.slice(1).join(' › ') };
+}
+
+function record(entry: object): void {
+  if (file) appendFileSync(file, `${JSON.stringify(entry)}\n`);
+}
+
 if (file) {
-  beforeEach((context) => {
-    const path: string[] = [];
-    for (let t: Named | undefined = context.task; t; t = t.suite) if (t.name) path.unshift(t.name);
-    writeFileSync(file, JSON.stringify({ task: path[0] ?? '', test: path.slice(1).join(' › ') }));
+  beforeEach((context) => record({ type: 'start', ...names(context.task) }));
+  afterEach((context) => {
+    const result = context.task.result;
+    const errors: CheckError[] = (result?.errors ?? []).map((e) => ({
+      name: String(e.name ?? 'Error'),
+      message: String(e.message ?? ''),
+      ...(e.stack ? { stack: String(e.stack) } : {}),
+      ...(e.diff ? { diff: e.diff } : {}),
+    }));
+    record({ type: 'result', ...names(context.task), state: result?.state === 'fail' ? 'failed' : 'passed', errors, ms: result?.duration ?? 0 });
   });
 }

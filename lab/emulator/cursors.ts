@@ -23,8 +23,9 @@ export class Cursors {
   /** Takes the first batch; returns the cursor id (0 when everything fit) and the batch. */
   start(ns: string, docs: Document[], batchSize: number | undefined, single: boolean): { id: Long; batch: Document[] } {
     const cursor: Cursor = { ns, docs, pos: 0, lastUse: Date.now() };
-    const batch = this.take(cursor, batchSize ?? 101);
-    if (single || cursor.pos >= docs.length) return { id: Long.ZERO, batch };
+    // batchSize 0 asks for a cursor with an empty first batch (mongod does the same).
+    const batch = batchSize === 0 ? [] : this.take(cursor, batchSize ?? 101);
+    if (single || (cursor.pos >= docs.length && batchSize !== 0)) return { id: Long.ZERO, batch };
     const id = this.newId();
     this.open.set(id.toString(), cursor);
     return { id, batch };

@@ -16,7 +16,7 @@ import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
-import { bsonTypesOf, kindAt, typeAlias } from './numbers.ts';
+import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
@@ -89,8 +89,38 @@ const $gte = rangeOp('$gte', (c) => c >= 0);
 const $lt = rangeOp('$lt', (c) => c < 0);
 const $lte = rangeOp('$lte', (c) => c <= 0);
 
+/**
+ * mongod's field order for projected documents: _id first, then the kept fields in the order of the
+ * source document, then computed fields in the order of the projection (mingo orders them differently).
+ */
+function reorder(out: Doc, source: Doc, spec: Doc): Doc {
+  const keys = Object.keys(out);
+  if (keys.length <= 1) return out;
+  const ordered: Doc = {};
+  if ('_id' in out) ordered._id = out._id;
+  for (const k of Object.keys(source)) if (k in out && !(k in ordered)) ordered[k] = out[k];
+  for (const k of Object.keys(spec)) {
+    const top = k.split('.')[0] as string;
+    if (top in out && !(top in ordered)) ordered[top] = out[top];
+  }
+  for (const k of keys) if (!(k in ordered)) ordered[k] = out[k];
+  copyMarks(out, ordered);
+  return ordered;
+}
+
+type LazyLike = { transform(f: (docs: Doc[]) => unknown): unknown };
+
+/** $project through mingo, then mongod's field order. */
+function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
+  const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => { collect(): Doc[] };
+  return coll.transform((docs) => {
+    const out = builtinProject(Lazy(docs), spec, options).collect();
+    return Lazy(out.map((o, i) => (docs[i] !== undefined ? reorder(o, docs[i] as Doc, spec) : o)));
+  });
+}
+
 /** $sort in pipelines with mongod's order (array min/max, numbers across types); mingo's for collations. */
-function $sort(coll: { transform(f: (docs: Doc[]) => unknown): unknown }, spec: Doc, options: { collation?: unknown }): unknown {
+function $sort(coll: LazyLike, spec: Doc, options: { collation?: unknown }): unknown {
   const collation = options.collation as { locale?: string } | undefined;
   if (collation?.locale !== undefined && collation.locale !== 'simple') {
     return (pipelineOperators.$sort as unknown as (c: unknown, s: Doc, o: unknown) => unknown)(coll, spec, options);
@@ -154,7 +184,7 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
-  pipeline: { ...pipelineOperators, $sort } as never,
+  pipeline: { ...pipelineOperators, $sort, $project } as never,
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
   window: windowOperators,
@@ -198,7 +228,6 @@ function checkTopLevel(filter: Doc): void {
  */
 function whereFunction(code: string): () => boolean {
   const isFunction = /^\s*function\b/.test(code);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const fn = (isFunction ? new Function(`return (${code});`)() : new Function(`return (${code});`)) as () => unknown;
   return function (this: unknown): boolean {
     return Boolean(fn.call(this));
@@ -268,7 +297,10 @@ export function runFind(docs: Doc[], spec: FindSpec, extra?: QueryOptions): Doc[
     let cursor = new Query(spec.filter ?? {}, options(extra)).find<Doc>(docs);
     if (hasSort && collated) cursor = cursor.sort(spec.sort as Record<string, 1 | -1>);
     out = cursor.all();
-    if (hasSort && !collated) out = sortDocuments(out, spec.sort as Doc);
+    const natural = hasSort ? (spec.sort as Doc).$natural : undefined;
+    if (natural !== undefined) {
+      if (Number(natural) < 0) out = out.slice().reverse();
+    } else if (hasSort && !collated) out = sortDocuments(out, spec.sort as Doc);
     const skip = spec.skip ?? 0;
     if (skip > 0 || (spec.limit !== undefined && spec.limit > 0)) {
       out = out.slice(skip, spec.limit !== undefined && spec.limit > 0 ? skip + spec.limit : undefined);
@@ -337,6 +369,7 @@ function applyProjection(docs: Doc[], projection: Doc, filter: Doc | undefined, 
   if (Object.keys(rest).length > 0) {
     try {
       out = new Query({}, options(extra)).find<Doc>(copies, rest).all();
+      out = out.map((o, i) => reorder(o, docs[i] as Doc, rest));
     } catch (err) {
       throw fromMingo(err, 'projection');
     }

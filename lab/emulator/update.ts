@@ -88,6 +88,37 @@ function checkArithmetic(doc: Doc, u: Doc): void {
   }
 }
 
+/** `$set: { _id: <the same value> }` is allowed by mongod; mingo refuses any $set of _id. */
+function sameIdIsNoOp(old: Doc, u: Doc): Doc {
+  const set = u.$set;
+  if (!isPlainObject(set) || !('_id' in set) || keyOf(set._id) !== keyOf(old._id)) return u;
+  const { _id: _same, ...rest } = set;
+  copyMarks(set, rest);
+  return { ...u, $set: rest };
+}
+
+/** mongod refuses to create a field inside a value that is not a document (PathNotViable, 28). */
+function checkPaths(doc: Doc, u: Doc): void {
+  for (const op of ['$set', '$setOnInsert', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$currentDate']) {
+    const arg = u[op];
+    if (!isPlainObject(arg)) continue;
+    for (const path of Object.keys(arg)) {
+      if (path.includes('$')) continue;
+      const parts = path.split('.');
+      let cur: unknown = doc;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const part = parts[i] as string;
+        const next: unknown = Array.isArray(cur) ? (/^\d+$/.test(part) ? cur[Number(part)] : undefined) : (cur as Doc)[part];
+        if (next === undefined || next === null) break;
+        if (typeof next !== 'object' || next instanceof Date || (!Array.isArray(next) && !isPlainObject(next)) || (Array.isArray(next) && !/^\d+$/.test(parts[i + 1] as string))) {
+          throw new MongoError(Codes.PathNotViable, `Cannot create field '${parts[i + 1] as string}' in element {${part}: ${render(next)}}`);
+        }
+        cur = next;
+      }
+    }
+  }
+}
+
 /** Gives numbers written by an update the BSON type they were sent with (see numbers.ts). */
 function carryMarks(doc: Doc, ops: Doc): void {
   for (const op of ['$set', '$inc', '$mul', '$min', '$max']) {
@@ -134,7 +165,8 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
   } else if (isOperatorUpdate(u)) {
     next = clone(old);
     checkArithmetic(old, u);
-    const ops = stripSetOnInsert(u, inserting);
+    checkPaths(old, u);
+    const ops = stripSetOnInsert(sameIdIsNoOp(old, u), inserting);
     if (Object.keys(ops).length === 0) return undefined;
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
     // document need not match range conditions such as { rating: { $gt: 3 } }.

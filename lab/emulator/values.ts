@@ -151,15 +151,6 @@ export function isOperatorObject(v: unknown): v is Record<string, unknown> {
   return keys.length > 0 && keys.every((k) => k.startsWith('$'));
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return keyOf(a) === keyOf(b) && typeOfValue(a) === typeOfValue(b);
-}
-
-function typeOfValue(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  return bsontype(v) ?? typeof v;
-}
-
 export { isPlainObject };
 
 /** Ensures _id is the first field, as mongod stores it. */

@@ -15,3 +15,26 @@ describe('engine: mingo bridge', () => {
     expect(compileQuery({ h: { $type: 'double' } }).test(d as never)).toBe(false);
   });
 });
+
+describe('engine: BSON order and pipeline rewrites', () => {
+  it('sorts mixed types in BSON order and arrays by min (asc) / max (desc)', async () => {
+    const { sortDocuments } = await import('../../lab/emulator/compare.ts');
+    const docs = [{ v: 'a' }, { v: 2 }, { v: null }, { v: true }, { v: { x: 1 } }];
+    expect(sortDocuments(docs, { v: 1 }).map((d) => d.v)).toEqual([null, 2, 'a', { x: 1 }, true]);
+    const arrays = [{ _id: 1, a: [2, 8] }, { _id: 2, a: [5] }, { _id: 3, a: [1, 3] }];
+    expect(sortDocuments(arrays, { a: 1 }).map((d) => d._id)).toEqual([3, 1, 2]);
+    expect(sortDocuments(arrays, { a: -1 }).map((d) => d._id)).toEqual([1, 2, 3]);
+  });
+
+  it('gives no document for $count over nothing, like mongod', async () => {
+    const { runPipeline } = await import('../../lab/emulator/query.ts');
+    expect(runPipeline([], [{ $count: 'n' }], () => [])).toEqual([]);
+    expect(runPipeline([{ a: 1 }], [{ $count: 'n' }], () => [])).toEqual([{ n: 1 }]);
+  });
+
+  it('does not let a projection edit the stored document', () => {
+    const stored = { _id: 1, size: { h: 14, uom: 'cm' } };
+    runFind([stored], { projection: { 'size.uom': 0 } });
+    expect(stored).toEqual({ _id: 1, size: { h: 14, uom: 'cm' } });
+  });
+});

@@ -71,7 +71,7 @@ const listDatabases: Handler = (cmd, ctx) => {
   let entries: Doc[] = [...names].sort().map((name) => {
     const colls = store.collections(name);
     const size = colls.reduce((n, c) => n + sizeOf(c), 0);
-    return { name, sizeOnDisk: Math.max(size, colls.length > 0 || SYSTEM_DBS.includes(name) ? 8192 : 0), empty: colls.length === 0 };
+    return { name, sizeOnDisk: Math.max(size, colls.length > 0 || SYSTEM_DBS.includes(name) ? 8192 : 0), empty: colls.length === 0 && !SYSTEM_DBS.includes(name) };
   });
   if (isPlainObject(cmd.filter)) {
     const q = compileQuery(cmd.filter);

@@ -46,7 +46,6 @@ const insert: Handler = (cmd, ctx) => {
   return writeReply({ n }, writeErrors);
 };
 
-
 const update: Handler = (cmd, ctx) => {
   const name = collName(cmd, 'update');
   const updates = cmd.updates;
@@ -88,7 +87,6 @@ const update: Handler = (cmd, ctx) => {
   return writeReply(body, writeErrors);
 };
 
-
 const del: Handler = (cmd, ctx) => {
   const name = collName(cmd, 'delete');
   const deletes = cmd.deletes;
@@ -112,7 +110,6 @@ const del: Handler = (cmd, ctx) => {
   }
   return writeReply({ n }, writeErrors);
 };
-
 
 const findAndModify: Handler = (cmd, ctx) => {
   const name = typeof cmd.findAndModify === 'string' ? collName(cmd, 'findAndModify') : collName(cmd, 'findandmodify');
