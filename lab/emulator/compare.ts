@@ -64,6 +64,9 @@ function cmpPrimitive<T extends string | number | bigint | boolean>(a: T, b: T):
 
 /** Total order over BSON values, as mongod compares them. */
 export function bsonCompare(a: unknown, b: unknown): number {
+  // Fast paths for the common cases; NaN falls through to the general rule.
+  if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -128,6 +131,7 @@ export function bsonCompare(a: unknown, b: unknown): number {
 /** The value a document sorts by for one key: arrays contribute their min (ascending) or max (descending). */
 function sortKey(doc: Doc, path: string, dir: number): unknown {
   const direct = path.includes('.') ? undefined : doc[path];
+  if (typeof direct === 'number' || typeof direct === 'string') return direct;
   const values = path.includes('.') || Array.isArray(direct) ? valuesAtPath(doc, path) : [direct];
   const flat: unknown[] = [];
   for (const v of values) {

@@ -3,13 +3,14 @@
  * copy of the course (sandbox.ts), on the embedded databases. Each test starts from the untouched
  * starter with no progress, and says what the learner sees and what is left on disk and in `ps`.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../lab/cli/args.ts';
 import { findLesson } from '../../lab/lessons.ts';
 import type { Lesson } from '../../lab/lesson.ts';
 import { ROOT } from '../../lab/paths.ts';
+import { hashFiles } from '../../lab/progress.ts';
 import {
   backups,
   cloneSandbox,
@@ -154,6 +155,20 @@ describe('--hint', () => {
     expect(lines(second.stdout)).toEqual(expect.arrayContaining(expected.second));
     expect([first.code, second.code]).toEqual([0, 0]);
   }, TIMEOUT);
+
+  it('works with a progress.json written before hints were counted (an entry without "hints")', async () => {
+    const earlier = {
+      [LESSON]: { hash: hashFiles([join(sandbox, EXERCISE)]), tasks: Object.fromEntries(titles.map((t) => [t, 'todo'])), points: 0, checkedAt: '2026-11-25T14:51:15.960Z' },
+    };
+    mkdirSync(join(sandbox, '.nosql-lab'), { recursive: true });
+    write(sandbox, '.nosql-lab/progress.json', JSON.stringify(earlier));
+
+    const run = await runCli(sandbox, ['1', '--hint']);
+
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`Hint 1 of ${lesson.tasks[0]?.hints.length}:`);
+    expect(run.code).toBe(0);
+  }, TIMEOUT);
 });
 
 describe('--reset', () => {
@@ -245,6 +260,7 @@ describe('--watch', () => {
     await cli.waitFor('Lesson 1 complete.', { from: after });
     cli.interrupt();
     const run = await cli.exited;
+    expect(run.stderr).toContain('Stopping');
     expect(run.code).toBe(130);
     expect(await leftoversIn(sandbox)).toEqual([]);
   }, TIMEOUT);
