@@ -11,7 +11,8 @@ import { ROOT } from '../lab/paths.ts';
 
 const lesson = process.argv[2] ?? '1';
 const runs = Number(process.argv[3] ?? 5);
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/** What `npm run lesson` runs (package.json), without npm itself in between. */
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 const work = mkdtempSync(join(tmpdir(), 'nosql-lab-bench-'));
 const empty = join(work, 'empty.ts');
 writeFileSync(empty, 'export {};\n');
@@ -22,7 +23,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-function wall(command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+function wall(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): number {
   const started = performance.now();
   const result = spawnSync(command, args, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
   if (result.error) throw result.error;
@@ -33,15 +34,17 @@ function wall(command: string, args: string[], env: NodeJS.ProcessEnv = {}): num
 const embedded = { MONGODB_URI: '', REDIS_URL: '', DATABASE_URL: '', NOSQL_LAB_MONGO: '' };
 for (const key of ['MONGODB_URI', 'REDIS_URL', 'DATABASE_URL']) delete process.env[key];
 
-wall(TSX, [join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], embedded); // warm caches (PGlite dump, esbuild)
+wall(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], embedded); // warm caches (PGlite dump, esbuild)
 
 const bare: number[] = [];
 const total: number[] = [];
+const viaNpm: number[] = [];
 const phases: Record<string, number[]> = { 'process start → CLI ready': [], backends: [], 'notebook cells': [], 'checks (after cells)': [], 'report + close': [] };
 for (let i = 0; i < runs; i++) {
-  bare.push(wall(TSX, [empty]));
+  bare.push(wall(NODE_TSX[0], [...NODE_TSX.slice(1), empty]));
   const timings = join(work, `t${i}.json`);
-  total.push(wall(TSX, [join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], { ...embedded, NOSQL_LAB_TIMINGS: timings }));
+  total.push(wall(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], { ...embedded, NOSQL_LAB_TIMINGS: timings }));
+  viaNpm.push(wall('npm', ['run', '--silent', 'lesson', lesson, '--', '--solution'], embedded));
   const t = JSON.parse(readFileSync(timings, 'utf8')) as Record<string, number>;
   const at = (k: string): number => t[k] ?? 0;
   phases['process start → CLI ready']?.push(at('start'));
@@ -61,7 +64,8 @@ const commit = (() => {
   }
 })();
 console.log(`npm run lesson ${lesson} -- --solution · ${runs} runs (median) · node ${process.version} · ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'} · ${commit}`);
-console.log(`  bare tsx start of an empty file ${fmt(median(bare))}`);
+console.log(`  ${'bare tsx start of an empty file'.padEnd(31)} ${fmt(median(bare))}`);
 for (const [name, values] of Object.entries(phases)) console.log(`  ${name.padEnd(31)} ${fmt(median(values))}`);
 console.log(`  ${'whole run (wall clock)'.padEnd(31)} ${fmt(median(total))}   target < 3.00 s: ${median(total) < 3000 ? 'PASS' : 'MISS'}`);
+console.log(`  ${'the same through npm run'.padEnd(31)} ${fmt(median(viaNpm))}`);
 console.log('  (the checks run in a child process while the notebook prints; "checks (after cells)" is the wait left after the last cell)');

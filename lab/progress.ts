@@ -22,9 +22,13 @@ export type Progress = Record<string, LessonProgress>;
 
 const FILE = join(STATE_DIR, 'progress.json');
 
+const EMPTY: LessonProgress = { hash: '', tasks: {}, points: 0, checkedAt: '', hints: {} };
+
+/** Entries written by an older version may lack fields: fill them in once, here. */
 export function readProgress(): Progress {
   try {
-    return JSON.parse(readFileSync(FILE, 'utf8')) as Progress;
+    const saved = JSON.parse(readFileSync(FILE, 'utf8')) as Record<string, Partial<LessonProgress>>;
+    return Object.fromEntries(Object.entries(saved).map(([id, entry]) => [id, { ...EMPTY, ...entry }]));
   } catch {
     return {};
   }
@@ -39,7 +43,7 @@ export function writeProgress(progress: Progress): void {
 
 export function updateLesson(id: string, change: (current: LessonProgress) => LessonProgress): LessonProgress {
   const progress = readProgress();
-  const next = change(progress[id] ?? { hash: '', tasks: {}, points: 0, checkedAt: '', hints: {} });
+  const next = change(progress[id] ?? EMPTY);
   writeProgress({ ...progress, [id]: next });
   return next;
 }

@@ -35,6 +35,11 @@ export interface ResolveMongoOptions {
   binaries?: (env: NodeJS.ProcessEnv) => Promise<MongoBinaryFinder>;
   startMemoryServer?: (binaryPath: string, version: string) => Promise<MongoServer>;
   startEmulator?: (reason: string) => Promise<MongoServer>;
+  /**
+   * Port for a server we start (emulator or mongod); default a free one. Lets a caller hand the
+   * address to another process before the server is up (the driver waits for it to appear).
+   */
+  port?: number;
   /** Where the one-line download notice goes; default stderr. */
   notice?: (line: string) => void;
   now?: () => number;
@@ -48,7 +53,7 @@ export async function resolveMongoServer(
   if (uri) return externalServer(uri);
 
   const choice = parseChoice(env['NOSQL_LAB_MONGO']);
-  const startEmulator = options.startEmulator ?? startEmulatorServer;
+  const startEmulator = options.startEmulator ?? ((reason: string) => startEmulatorServer(reason, options.port ?? 0));
   if (choice === 'emulator') return startEmulator('NOSQL_LAB_MONGO=emulator');
 
   const forced = choice === 'memory-server';
@@ -92,7 +97,7 @@ export async function resolveMongoServer(
     }
   }
 
-  const startMemoryServer = options.startMemoryServer ?? startReplicaSet;
+  const startMemoryServer = options.startMemoryServer ?? ((path: string, version: string) => startReplicaSet(path, version, options.port));
   try {
     return await startMemoryServer(binary, finder.version);
   } catch (error) {
@@ -144,11 +149,11 @@ function externalServer(uri: string): MongoServer {
   return { kind: 'uri', uri, label: `MONGODB_URI (${describeUrl(uri)})`, stop: async () => undefined };
 }
 
-async function startEmulatorServer(reason: string): Promise<MongoServer> {
+async function startEmulatorServer(reason: string, port: number): Promise<MongoServer> {
   const { startMongoEmulator } = await import('../emulator/index.ts');
   let emulator: Awaited<ReturnType<typeof startMongoEmulator>>;
   try {
-    emulator = await startMongoEmulator({ port: 0 });
+    emulator = await startMongoEmulator({ port });
   } catch (error) {
     throw new MongoStartError('the MongoDB emulator', shortReason(error), EMULATOR_NEXT);
   }

@@ -39,10 +39,11 @@ export async function defaultMongoBinaries(env: NodeJS.ProcessEnv): Promise<Mong
 }
 
 /** A one-member replica set (transactions need one), wiredTiger, its dbPath removed on stop. */
-export async function startReplicaSet(binaryPath: string, version: string): Promise<MongoServer> {
+export async function startReplicaSet(binaryPath: string, version: string, port?: number): Promise<MongoServer> {
   const { MongoMemoryReplSet } = await import('mongodb-memory-server-core');
   const replSet = await MongoMemoryReplSet.create({
     binary: { systemBinary: binaryPath, version },
+    ...(port ? { instanceOpts: [{ port }] } : {}),
     replSet: { count: 1, storageEngine: 'wiredTiger' },
   });
   let stopping: Promise<void> | undefined;

@@ -99,7 +99,8 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   const testFile = join('test', `${lessonId(lesson)}.test.ts`);
   const child = spawn(
     process.execPath,
-    [VITEST, 'run', testFile, '--reporter', REPORTER, `--testTimeout=${limit}`, '--hookTimeout=30000', '--no-file-parallelism'],
+    // fsModuleCache keeps transformed modules between runs (keyed by content): ~0.4 s off every check.
+    [VITEST, 'run', testFile, '--reporter', REPORTER, `--testTimeout=${limit}`, '--hookTimeout=30000', '--no-file-parallelism', '--experimental.fsModuleCache'],
     {
       cwd: ROOT,
       detached: true,

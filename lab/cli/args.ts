@@ -42,7 +42,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
 }
 
 export function usage(): string {
-  const rows = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(10)} ${o.help}`);
+  const rows = Object.entries(OPTIONS).map(([name, o]) => `  ${'short' in o ? `-${o.short}, ` : '    '}--${name.padEnd(10)} ${o.help}`);
   return [
     'Usage: npm run lesson [N | slug] [-- options]',
     '',

@@ -8,8 +8,9 @@ import { starterText } from '../starters.ts';
 import { exerciseFiles } from './run.ts';
 import { cyan, green } from './style.ts';
 
+/** `2026-11-25T15-04-05.123Z`: sortable, safe in file names, distinct for two resets in one second. */
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, '-').replace(/-\d\d\dZ$/, 'Z');
+  return date.toISOString().replace(/:/g, '-');
 }
 
 export function resetLesson(lesson: Lesson): number {

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { openBackends, resolveMongoServer, type Backends } from '../backends/index.ts';
+import { freePort } from '../backends/free-port.ts';
 import { runChecks, type CheckRun } from '../checks/run.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { runNotebook } from '../notebook/run.ts';
@@ -59,10 +60,12 @@ export function reportFile(lesson: Lesson, target: Target): string {
 export async function runLesson(lesson: Lesson, options: RunOptions): Promise<number> {
   process.stdout.write(`${header(lesson)}\n`);
   mark('start');
-  // MongoDB first, so the checks (in their own process) can start on it while the rest opens.
-  const mongoServer = options.notebook && lesson.databases.includes('mongo') ? await resolveMongoServer() : undefined;
+  // The checks start at once, in their own process, on the MongoDB this process is about to start:
+  // they get its address now (a port chosen up front) and the driver waits the moment it takes to appear.
+  const mongo = options.notebook && lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await freePort() : undefined;
+  const checking = check(lesson, options.target, mongo ? { MONGODB_URI: `mongodb://127.0.0.1:${mongo}/` } : {}).finally(() => mark('checks'));
+  const mongoServer = mongo ? await resolveMongoServer(process.env, { port: mongo }) : undefined;
   if (mongoServer) onCleanup(() => mongoServer.stop());
-  const checking = check(lesson, options.target, mongoServer ? { MONGODB_URI: mongoServer.uri } : {}).finally(() => mark('checks'));
   let backends: Backends | undefined;
   if (options.notebook) {
     backends = await openBackends(lesson.databases, mongoServer ? { mongoServer } : {});
