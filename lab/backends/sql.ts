@@ -7,10 +7,12 @@
  * interval → text) and pg on PGlite (bytea → Buffer).
  *
  * A fresh PGlite costs 1.3–3 s, so the first one's data directory is saved to
- * `node_modules/.cache/nosql-lab/pglite-<version>.tar` and later ones start from it (~0.6 s).
+ * `node_modules/.cache/nosql-lab/pglite-<version>.tar`, and later ones open an on-disk copy of it
+ * (a slot, ~0.5 s; see pglite-slots.ts) or, when every slot is busy, restore it into memory (~0.9 s).
+ * Either way each start sees an empty database.
  */
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
@@ -21,14 +23,16 @@ import { defaultCacheDir, describeUrl, writeFileAtomic } from './where.ts';
 export interface OpenSqlOptions {
   /** Work in this schema: it is created if missing and is the only one on the search_path. */
   schema?: string;
-  /** Where PGlite's start-up snapshot lives; default `node_modules/.cache/nosql-lab/`. */
+  /** Where PGlite's start-up snapshot and data-directory slots live; default `node_modules/.cache/nosql-lab/`. */
   cacheDir?: string;
+  /** PGlite only: open an on-disk slot (default) or always restore into memory. */
+  slots?: boolean;
 }
 
 export interface OpenedSql extends Sql {
   readonly label: string;
-  /** PGlite only: `fresh` when initialised from scratch, `snapshot` when restored from the cache. */
-  readonly origin?: 'fresh' | 'snapshot';
+  /** PGlite only: `fresh` when initialised from scratch, `snapshot` when restored from the cache, `slot` when opened on disk. */
+  readonly origin?: 'fresh' | 'snapshot' | 'slot';
 }
 
 const OID = { int8: 20, bytea: 17, date: 1082, interval: 1186, int8Array: 1016 } as const;
@@ -120,7 +124,7 @@ async function openPostgres(url: string, schema: string | undefined): Promise<Op
 // ---------------------------------------------------------------- PGlite
 
 async function openPglite(opts: OpenSqlOptions): Promise<OpenedSql> {
-  const { db, origin } = await startPglite(opts.cacheDir ?? defaultCacheDir());
+  const { db, origin } = await startPglite(opts.cacheDir ?? defaultCacheDir(), opts.slots ?? true);
   if (opts.schema) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}; SET search_path TO ${opts.schema};`);
 
   const on = (client: PGlite | Transaction): SqlQueryable => ({
@@ -148,19 +152,64 @@ export async function pgliteSnapshotPath(cacheDir: string): Promise<string> {
   return join(cacheDir, `pglite-${await pgliteVersion()}.tar`);
 }
 
-async function startPglite(cacheDir: string): Promise<{ db: PGlite; origin: 'fresh' | 'snapshot' }> {
+type Origin = 'fresh' | 'snapshot' | 'slot';
+
+/**
+ * Starts PGlite, fastest first: an on-disk slot already initialised (~0.5 s), else the snapshot restored
+ * (into a new slot, or into memory when every slot is taken), else a fresh initdb (which saves the snapshot).
+ */
+async function startPglite(cacheDir: string, useSlots: boolean): Promise<{ db: PGlite; origin: Origin }> {
+  if (useSlots) {
+    const { acquireSlot } = await import('./pglite-slots.ts');
+    const slot = acquireSlot(join(cacheDir, `pgdata-${await pgliteVersion()}`));
+    if (slot) {
+      try {
+        const started = await startIn(cacheDir, slot.dir, slot.initialised);
+        const close = started.db.close.bind(started.db);
+        started.db.close = async () => {
+          try {
+            await close();
+          } finally {
+            slot.release();
+          }
+        };
+        // A slot is a cache, not storage: every start sees an empty database, as in memory.
+        await started.db.exec(RESET_SCHEMAS);
+        return { db: started.db, origin: slot.initialised ? 'slot' : started.origin };
+      } catch {
+        // A damaged slot: forget it and start in memory below.
+        slot.discard();
+      }
+    }
+  }
+  return startIn(cacheDir, undefined, false);
+}
+
+/** Drops every schema of ours (tables from earlier runs, schemas of killed test runs) and gives back an empty public. */
+const RESET_SCHEMAS = `
+  DO $$ DECLARE s record; BEGIN
+    FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+      EXECUTE format('DROP SCHEMA %I CASCADE', s.nspname);
+    END LOOP;
+  END $$;
+  CREATE SCHEMA public;`;
+
+async function startIn(cacheDir: string, dataDir: string | undefined, initialised: boolean): Promise<{ db: PGlite; origin: Origin }> {
   const { PGlite } = await import('@electric-sql/pglite');
   const parsers = { [OID.bytea]: parseBytea };
+  const where = dataDir ? { dataDir } : {};
+  if (initialised) return { db: await PGlite.create({ ...where, parsers }), origin: 'slot' };
   const snapshot = await pgliteSnapshotPath(cacheDir);
   const saved = await readFile(snapshot).catch(() => undefined);
   if (saved) {
     try {
-      return { db: await PGlite.create({ loadDataDir: new Blob([saved]), parsers }), origin: 'snapshot' };
+      return { db: await PGlite.create({ ...where, loadDataDir: new Blob([saved]), parsers }), origin: 'snapshot' };
     } catch {
       // A damaged snapshot: start fresh and write a new one below.
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     }
   }
-  const db = await PGlite.create({ parsers });
+  const db = await PGlite.create({ ...where, parsers });
   try {
     const dump = await db.dumpDataDir('none');
     await writeFileAtomic(snapshot, new Uint8Array(await dump.arrayBuffer()));

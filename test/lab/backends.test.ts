@@ -537,14 +537,14 @@ describe('SQL: choosing and failing', () => {
   });
 });
 
-describe('PGlite start-up snapshot', () => {
+describe('PGlite start-up snapshot (slots off: always into memory)', () => {
   let cacheDir = '';
   beforeAll(async () => {
     cacheDir = await mkdtemp(join(tempDir, 'pglite-'));
   });
 
   it('the first fresh start saves a snapshot atomically, named by the PGlite version', async () => {
-    const sql = await openSql({}, { cacheDir });
+    const sql = await openSql({}, { cacheDir, slots: false });
     await sql.close();
     expect(sql.origin).toBe('fresh');
     const file = await pgliteSnapshotPath(cacheDir);
@@ -554,7 +554,7 @@ describe('PGlite start-up snapshot', () => {
   });
 
   it('later starts restore from it', async () => {
-    const sql = await openSql({}, { cacheDir });
+    const sql = await openSql({}, { cacheDir, slots: false });
     try {
       expect(sql.origin).toBe('snapshot');
       expect((await sql.query('SELECT 1 + 1 AS two')).rows).toEqual([{ two: 2 }]);
@@ -566,10 +566,61 @@ describe('PGlite start-up snapshot', () => {
   it('a damaged snapshot is replaced by a fresh start', async () => {
     const file = await pgliteSnapshotPath(cacheDir);
     await writeFile(file, 'not a tarball');
-    const sql = await openSql({}, { cacheDir });
+    const sql = await openSql({}, { cacheDir, slots: false });
     await sql.close();
     expect(sql.origin).toBe('fresh');
     expect((await readFile(file)).length).toBeGreaterThan(100_000);
+  });
+});
+
+describe('PGlite data-directory slots', () => {
+  let cacheDir = '';
+  beforeAll(async () => {
+    cacheDir = await mkdtemp(join(tempDir, 'pglite-slots-'));
+  });
+
+  it('a start after the first opens the on-disk slot, and sees none of the first run\'s tables', async () => {
+    const first = await openSql({}, { cacheDir });
+    await first.exec('CREATE TABLE leftover (x int); CREATE SCHEMA lab_killed_run;');
+    await first.close();
+
+    const second = await openSql({}, { cacheDir });
+    try {
+      const expected = { origin: 'slot', tables: [], schemas: ['public'] };
+      const tables = await second.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
+      const schemas = await second.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'");
+      expect({ origin: second.origin, tables: tables.rows, schemas: schemas.rows.map((r) => r.name) }).toEqual(expected);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('two at once take different slots, and both work', async () => {
+    const [a, b] = await Promise.all([openSql({}, { cacheDir, schema: 'lab_a' }), openSql({}, { cacheDir, schema: 'lab_b' })]);
+    try {
+      await a.exec('CREATE TABLE t (x int)');
+      await b.exec('CREATE TABLE t (x int)');
+      await a.query('INSERT INTO t VALUES ($1)', [1]);
+      expect((await b.query('SELECT count(*)::int AS n FROM t')).rows).toEqual([{ n: 0 }]);
+      const locks = (await readdir(join(cacheDir, (await readdir(cacheDir)).find((f) => f.startsWith('pgdata-')) ?? ''))).filter((f) => f.endsWith('.lock'));
+      expect(locks.sort()).toEqual(['slot-0.lock', 'slot-1.lock']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a slot whose process died (its lock names a dead pid) is taken over', async () => {
+    await (await openSql({}, { cacheDir })).close();
+    const root = join(cacheDir, (await readdir(cacheDir)).find((f) => f.startsWith('pgdata-')) ?? '');
+    await writeFile(join(root, 'slot-0.lock'), '2147483646');
+
+    const sql = await openSql({}, { cacheDir });
+    try {
+      expect(sql.origin).toBe('slot');
+      expect(await readFile(join(root, 'slot-0.lock'), 'utf8')).toBe(String(process.pid));
+    } finally {
+      await sql.close();
+    }
   });
 });
 

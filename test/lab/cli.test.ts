@@ -180,7 +180,7 @@ describe('--reset', () => {
     const run = await runCli(sandbox, ['1', '--reset']);
 
     const saved = backups(sandbox, LESSON);
-    expect(saved).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/)]);
+    expect(saved).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/)]);
     const backup = `.nosql-lab/backups/${LESSON}/${saved[0]}/exercise.ts`;
     expect(read(sandbox, backup)).toBe(mine);
     expect(read(sandbox, EXERCISE)).toBe(starter);
