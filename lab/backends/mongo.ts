@@ -106,6 +106,21 @@ export async function resolveMongoServer(
   }
 }
 
+/**
+ * True when `resolveMongoServer` will download nothing: a URI, a forced emulator, a remembered failed
+ * download, or a mongod already on disk. The lesson runner starts its checks on the server's address
+ * before the server is up only then; a first download can take minutes.
+ */
+export async function mongoStartIsQuick(env: NodeJS.ProcessEnv = process.env, options: ResolveMongoOptions = {}): Promise<boolean> {
+  if (env['MONGODB_URI']?.trim()) return true;
+  const choice = parseChoice(env['NOSQL_LAB_MONGO']);
+  if (choice === 'emulator' || isFalse(env['MONGOMS_RUNTIME_DOWNLOAD'])) return true;
+  const memory = new DownloadMemory(options.cacheDir ?? defaultCacheDir(), env, options.now ?? Date.now);
+  if (choice === 'auto' && (await memory.failedWithNoBinarySince())) return true;
+  const finder = await (options.binaries ?? defaultMongoBinaries)(env);
+  return (await finder.locate().catch(() => undefined)) !== undefined;
+}
+
 export interface ConnectMongoOptions {
   /** The uri came from MONGODB_URI (the error then says how to go back to the embedded server). */
   fromEnv?: boolean;

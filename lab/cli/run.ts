@@ -3,10 +3,12 @@
  * child process as soon as MongoDB is up, so they run while the notebook prints.
  */
 import { join } from 'node:path';
-import { openBackends, resolveMongoServer, type Backends } from '../backends/index.ts';
+import { mongoStartIsQuick } from '../backends/mongo.ts';
+import { describeBackends, openBackends, redisLabel, resolveMongoServer, sqlLabel, type Backends, type MongoServer } from '../backends/index.ts';
 import { freePort } from '../backends/free-port.ts';
+import { describeUrl } from '../backends/where.ts';
 import { runChecks, type CheckRun } from '../checks/run.ts';
-import { lessonId, type Lesson } from '../lesson.ts';
+import { lessonId, type Database, type Lesson } from '../lesson.ts';
 import { runNotebook } from '../notebook/run.ts';
 import { relative, targetDir, type Target } from '../paths.ts';
 import { hashFiles, updateLesson } from '../progress.ts';
@@ -56,16 +58,30 @@ export function reportFile(lesson: Lesson, target: Target): string {
   return relative(exerciseFiles(lesson, target)[0] ?? '');
 }
 
+/** The one backends line, for a run without the notebook (the checks open Redis and SQL themselves). */
+function summaryLine(lesson: Lesson, mongo: MongoServer | undefined): string {
+  const has = (d: Database): boolean => lesson.databases.includes(d);
+  return describeBackends({
+    ...(has('mongo') ? { mongo: mongo?.label ?? `MONGODB_URI (${describeUrl(process.env.MONGODB_URI ?? '')})` } : {}),
+    ...(has('redis') ? { redis: redisLabel() } : {}),
+    ...(has('sql') ? { sql: sqlLabel() } : {}),
+  });
+}
+
 /** Runs one lesson; resolves to the process exit code (0 when every task passes). */
 export async function runLesson(lesson: Lesson, options: RunOptions): Promise<number> {
   process.stdout.write(`${header(lesson)}\n`);
   mark('start');
-  // The checks start at once, in their own process, on the MongoDB this process is about to start:
-  // they get its address now (a port chosen up front) and the driver waits the moment it takes to appear.
-  const mongo = options.notebook && lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await freePort() : undefined;
-  const checking = check(lesson, options.target, mongo ? { MONGODB_URI: `mongodb://127.0.0.1:${mongo}/` } : {}).finally(() => mark('checks'));
-  const mongoServer = mongo ? await resolveMongoServer(process.env, { port: mongo }) : undefined;
+  // The checks run in their own process, on the MongoDB this one starts. When that start is quick they
+  // begin at once, given its address (a port chosen up front: the driver waits the moment it takes to
+  // appear); when mongod must be downloaded first, they wait for it.
+  const port = lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await freePort() : undefined;
+  const startChecks = (): Promise<CheckRun> =>
+    check(lesson, options.target, port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {}).finally(() => mark('checks'));
+  const early = port === undefined || (await mongoStartIsQuick()) ? startChecks() : undefined;
+  const mongoServer = port ? await resolveMongoServer(process.env, { port }) : undefined;
   if (mongoServer) onCleanup(() => mongoServer.stop());
+  const checking = early ?? startChecks();
   let backends: Backends | undefined;
   if (options.notebook) {
     backends = await openBackends(lesson.databases, mongoServer ? { mongoServer } : {});
@@ -73,6 +89,8 @@ export async function runLesson(lesson: Lesson, options: RunOptions): Promise<nu
     process.stdout.write(`${dim(backends.summary)}\n`);
     mark('backends');
     await runNotebook(lesson, backends);
+  } else {
+    process.stdout.write(`${dim(summaryLine(lesson, mongoServer))}\n`);
   }
   mark('cells');
   const run = await checking;
