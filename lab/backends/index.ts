@@ -42,8 +42,11 @@ export interface OpenBackendsOptions {
   /** MongoDB database name; default `nosql_lab`. */
   dbName?: string;
   env?: NodeJS.ProcessEnv;
-  /** Use this already running server instead of resolving one (it is not stopped by `close()`). */
-  mongoServer?: MongoServer;
+  /**
+   * Use this server instead of resolving one (it is not stopped by `close()`). A promise lets Redis and
+   * SQL open while the server is still starting.
+   */
+  mongoServer?: MongoServer | Promise<MongoServer>;
   mongo?: ResolveMongoOptions;
   redis?: ConnectRedisOptions;
   sql?: OpenSqlOptions;
@@ -81,7 +84,7 @@ export async function openBackends(
   const closers: Closer[] = [];
 
   const openMongo = async (): Promise<void> => {
-    const server = opts.mongoServer ?? (await resolveMongoServer(env, opts.mongo));
+    const server = opts.mongoServer ? await opts.mongoServer : await resolveMongoServer(env, opts.mongo);
     if (!opts.mongoServer) mongoClosers.push(() => server.stop());
     backends.mongoServer = server;
     labels.mongo = server.label;

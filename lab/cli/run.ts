@@ -79,13 +79,17 @@ export async function runLesson(lesson: Lesson, options: RunOptions): Promise<nu
   const startChecks = (): Promise<CheckRun> =>
     check(lesson, options.target, port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {}).finally(() => mark('checks'));
   const early = port === undefined || (await mongoStartIsQuick()) ? startChecks() : undefined;
-  const mongoServer = port ? await resolveMongoServer(process.env, { port }) : undefined;
-  if (mongoServer) onCleanup(() => mongoServer.stop());
-  const checking = early ?? startChecks();
+  const starting = port ? resolveMongoServer(process.env, { port }) : undefined;
+  void starting?.then((server) => onCleanup(() => server.stop()), () => undefined);
   let backends: Backends | undefined;
   if (options.notebook) {
-    backends = await openBackends(lesson.databases, mongoServer ? { mongoServer } : {});
+    // Redis and SQL open while MongoDB is still starting.
+    backends = await openBackends(lesson.databases, starting ? { mongoServer: starting } : {});
     onCleanup(() => backends?.close());
+  }
+  const mongoServer = await starting;
+  const checking = early ?? startChecks();
+  if (backends) {
     process.stdout.write(`${dim(backends.summary)}\n`);
     mark('backends');
     await runNotebook(lesson, backends);
