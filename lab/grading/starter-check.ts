@@ -48,7 +48,7 @@ export async function checkStarters(): Promise<StarterCheck> {
     seen.add(relative(file.name));
     for (const test of file.assertionResults) {
       checked += 1;
-      if (test.status === 'passed') vacuous.push(`${relative(file.name)} › ${test.fullName}`);
+      if (test.status === 'passed') vacuous.push([relative(file.name), ...test.ancestorTitles, test.title].join(' › '));
     }
   }
   const broken = files.filter((f) => !seen.has(f) || run.files.find((r) => relative(r.name) === f)?.assertionResults.length === 0);

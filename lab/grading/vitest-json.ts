@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ROOT, STATE_DIR } from '../paths.ts';
 
 export interface JsonAssertion {
+  readonly ancestorTitles: readonly string[];
+  readonly title: string;
   readonly fullName: string;
   readonly status: 'passed' | 'failed' | 'pending' | 'skipped' | 'todo' | 'disabled';
   readonly failureMessages: readonly string[];
