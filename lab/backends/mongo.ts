@@ -7,7 +7,6 @@
  * failed fetch (~8 s) once, not on every run. mongodb-memory-server and the emulator are imported only
  * when chosen.
  */
-import { MongoClient } from 'mongodb';
 import type { MongoConnection, MongoServer } from './types.ts';
 import {
   MongoBinaryUnavailableError,
@@ -135,6 +134,8 @@ export async function connectMongo(
   opts: ConnectMongoOptions = {},
 ): Promise<MongoConnection> {
   const fromEnv = opts.fromEnv ?? false;
+  // Loaded here, not at the top: vitest's global setup resolves servers without ever opening a client.
+  const { MongoClient } = await import('mongodb');
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5_000 });
   try {
     await client.connect();
