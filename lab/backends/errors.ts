@@ -96,7 +96,17 @@ export class BackendNotReadyError extends BackendError {
 export function shortReason(error: unknown, max = 80): string {
   const text = error instanceof Error ? error.message : String(error);
   const line = (text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim();
-  const network = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b/.exec(text);
-  if (network) return `offline (${network[1]})`;
+  // Name the network failure in words: a refused connection is a server that is not running, not "offline".
+  const code = /\b(ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ECONNREFUSED|ECONNRESET|ETIMEDOUT)\b/.exec(text)?.[1];
+  const words: Record<string, string> = {
+    ENOTFOUND: 'offline',
+    EAI_AGAIN: 'offline',
+    ENETUNREACH: 'offline',
+    EHOSTUNREACH: 'host unreachable',
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+  };
+  if (code) return `${words[code] ?? 'network error'} (${code})`;
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -20,7 +20,7 @@ import type { OpenSqlOptions } from './sql.ts';
 
 export * from './types.ts';
 export * from './errors.ts';
-export { connectMongo, defaultMongoBinaries, resolveMongoServer } from './mongo.ts';
+export { connectMongo, defaultMongoBinaries, mongoStartIsQuick, resolveMongoServer } from './mongo.ts';
 export { connectRedis, redisLabel } from './redis.ts';
 export { openSql, sqlLabel } from './sql.ts';
 

@@ -2,6 +2,7 @@
  * The `npm run lesson` command: parses the arguments and hands over to one module per verb.
  * Errors the course raises itself print as one plain sentence; anything else as a short report.
  */
+import { BackendError } from '../backends/errors.ts';
 import { parseCli, usage, UsageError } from './args.ts';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { red } from './style.ts';
@@ -26,7 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
   return (await import('./run.ts')).runLesson(lesson, { target, notebook: !flags.check });
 }
 
-const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError', 'BackendError']);
+/** Errors the course raises on purpose: their message already says what to do next. */
+const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError']);
 
 installSignalHandlers();
 main(process.argv.slice(2))
@@ -37,7 +39,7 @@ main(process.argv.slice(2))
   .catch(async (error: unknown) => {
     await cleanupAll();
     const e = error instanceof Error ? error : new Error(String(error));
-    if (KNOWN.has(e.name) || e.name.endsWith('BackendError')) process.stderr.write(`${red(e.message)}\n`);
+    if (KNOWN.has(e.name) || e instanceof BackendError) process.stderr.write(`${red(e.message)}\n`);
     else process.stderr.write(`${red(`Unexpected error: ${e.message}`)}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}\n`);
     process.exitCode = 2;
   });

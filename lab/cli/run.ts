@@ -1,10 +1,18 @@
 /**
- * `npm run lesson N`: the notebook top to bottom, then the exercise checks. The checks start in a
- * child process as soon as MongoDB is up, so they run while the notebook prints.
+ * `npm run lesson N`: the notebook top to bottom, then the exercise checks. The checks run in a child
+ * process that starts with the lesson, so they run while the notebook prints.
  */
 import { join } from 'node:path';
-import { mongoStartIsQuick } from '../backends/mongo.ts';
-import { describeBackends, openBackends, redisLabel, resolveMongoServer, sqlLabel, type Backends, type MongoServer } from '../backends/index.ts';
+import {
+  describeBackends,
+  mongoStartIsQuick,
+  openBackends,
+  redisLabel,
+  resolveMongoServer,
+  sqlLabel,
+  type Backends,
+  type MongoServer,
+} from '../backends/index.ts';
 import { freePort } from '../backends/free-port.ts';
 import { describeUrl } from '../backends/where.ts';
 import { runChecks, type CheckRun } from '../checks/run.ts';
