@@ -30,9 +30,8 @@ function wall(command: string, args: readonly string[], env: NodeJS.ProcessEnv =
   return performance.now() - started;
 }
 
-// Clean environment: the embedded defaults, whatever the shell has set.
+// The embedded defaults, whatever the shell has set (an empty URL counts as unset).
 const embedded = { MONGODB_URI: '', REDIS_URL: '', DATABASE_URL: '', NOSQL_LAB_MONGO: '' };
-for (const key of ['MONGODB_URI', 'REDIS_URL', 'DATABASE_URL']) delete process.env[key];
 
 wall(NODE_TSX[0], [...NODE_TSX.slice(1), join(ROOT, 'lab/cli/main.ts'), lesson, '--solution'], embedded); // warm caches (PGlite dump, esbuild)
 

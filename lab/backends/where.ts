@@ -3,12 +3,11 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../paths.ts';
 
 /** `<repo>/node_modules/.cache/nosql-lab/`: survives runs, goes away with node_modules. */
 export function defaultCacheDir(): string {
-  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(repoRoot, 'node_modules', '.cache', 'nosql-lab');
+  return join(ROOT, 'node_modules', '.cache', 'nosql-lab');
 }
 
 /** Writes `data` to `file` through a temporary file and a rename, so readers never see half a file. */

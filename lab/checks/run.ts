@@ -110,6 +110,11 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   );
 
   const outcomes = new Map<string, TestOutcome[]>();
+  /** Both the reporter and the worker's own record may report a test: keep the first word on it. */
+  const addOutcome = (task: string, outcome: TestOutcome): void => {
+    const known = outcomes.get(task) ?? [];
+    if (!known.some((t) => t.test === outcome.test)) outcomes.set(task, [...known, outcome]);
+  };
   const logs = new Map<string, string[]>();
   const errors: CheckError[] = [];
   let output = '';
@@ -133,8 +138,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     const event = (message as Record<string, CheckEvent> | null)?.[CHECK_EVENT_TAG];
     if (!event) return;
     if (event.type === 'result') {
-      const known = outcomes.get(event.task) ?? [];
-      if (!known.some((t) => t.test === event.test)) outcomes.set(event.task, [...known, event]);
+      addOutcome(event.task, event);
     }
     if (event.type === 'log' && event.task) logs.set(event.task, [...(logs.get(event.task) ?? []), event.text]);
     if (event.type === 'error') {
@@ -148,12 +152,10 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     // vitest's own testTimeout ends async hangs; a loop that blocks the worker needs this. The worker's
     // record is the clock: the reporter's news is batched, and stops when the worker is blocked.
     const since = modifiedAt(runningFile);
-    const record = since === undefined ? undefined : workerRecord(runningFile);
-    if (record?.running && since !== undefined && Date.now() - since > limit + 2000) {
-      for (const result of record.results) {
-        const known = outcomes.get(result.task) ?? [];
-        if (!known.some((t) => t.test === result.test)) outcomes.set(result.task, [...known, result]);
-      }
+    // Read the record only once it has gone quiet for longer than a test may take.
+    const record = since !== undefined && Date.now() - since > limit + 2000 ? workerRecord(runningFile) : undefined;
+    if (record?.running) {
+      for (const result of record.results) addOutcome(result.task, result);
       timedOut = { ...record.running, seconds: Math.round(limit / 1000) };
       kill();
     } else if (since === undefined && outcomes.size === 0 && Date.now() - started > LOAD_LIMIT_MS) {

@@ -39,12 +39,6 @@ export function header(lesson: Lesson): string {
   return [bold(title), dim(lesson.summary), ...lesson.objectives.map((o) => dim(`  • ${o}`))].join('\n');
 }
 
-/** Environment that points the check process at servers this process already runs. */
-export function sharedServers(backends: Backends | undefined): NodeJS.ProcessEnv {
-  const uri = backends?.mongoServer?.uri;
-  return uri ? { MONGODB_URI: uri } : {};
-}
-
 export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}): Promise<CheckRun> {
   const run = await runChecks(lesson, { target, env });
   recordCheck(lesson, target, run);

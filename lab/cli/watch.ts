@@ -1,18 +1,19 @@
 /** `--watch`: check once, then again on every save of an exercise file, until Ctrl-C. */
 import { watch } from 'node:fs';
 import { dirname } from 'node:path';
-import { openBackends, type Backends } from '../backends/index.ts';
+import { resolveMongoServer } from '../backends/index.ts';
 import type { Lesson } from '../lesson.ts';
 import type { Target } from '../paths.ts';
 import { onCleanup } from './cleanup.ts';
 import { printReport } from './report.ts';
-import { check, exerciseFiles, header, reportFile, sharedServers } from './run.ts';
+import { check, exerciseFiles, header, reportFile } from './run.ts';
 import { cyan, dim } from './style.ts';
 
 export async function watchLesson(lesson: Lesson, target: Target): Promise<number> {
-  // One MongoDB for the whole session, so each re-check starts fast.
-  const backends: Backends = await openBackends(lesson.databases.filter((d) => d === 'mongo'));
-  onCleanup(() => backends.close());
+  // One MongoDB server for the whole session, so each re-check starts fast; the checks connect to it.
+  const mongo = lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await resolveMongoServer() : undefined;
+  if (mongo) onCleanup(() => mongo.stop());
+  const env = mongo ? { MONGODB_URI: mongo.uri } : {};
   const files = exerciseFiles(lesson, target);
   let running = false;
   let again = false;
@@ -25,7 +26,7 @@ export async function watchLesson(lesson: Lesson, target: Target): Promise<numbe
     running = true;
     process.stdout.write('\x1b[2J\x1b[H');
     process.stdout.write(`${header(lesson)}\n${dim(`Checking… (${new Date().toLocaleTimeString()})`)}\n`);
-    const run = await check(lesson, target, sharedServers(backends));
+    const run = await check(lesson, target, env);
     printReport(lesson, run, reportFile(lesson, target));
     process.stdout.write(`\n${dim(`Watching ${files.length === 1 ? cyan(reportFile(lesson, target)) : 'the exercise files'} — save to re-check, Ctrl-C to stop.`)}\n`);
     running = false;
