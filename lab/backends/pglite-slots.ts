@@ -8,7 +8,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Enough for a lesson run, a watch session and a parallel test run; each slot is ~45 MB on disk. */
+/** Enough for a lesson run, a watch session and a parallel test run; each slot takes 60–90 MB on disk (du -sh). */
 const SLOTS = 4;
 
 export interface Slot {
