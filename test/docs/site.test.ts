@@ -108,7 +108,7 @@ describe.each(lessonIds)('lesson page %s', (id) => {
         nodes.map((node) => ({
           title: (node.querySelector('h3')?.textContent ?? '').replace(/[\u200b#]/g, '').trim(),
           code: node.querySelector('.nb-source + div[class*="language-ts"] code')?.textContent ?? '',
-          outputs: [...node.querySelectorAll('.nb-output code')].map((c) => c.textContent ?? ''),
+          outputs: Array.from(node.querySelectorAll('.nb-output code'), (c) => c.textContent ?? ''),
         })),
       );
 
