@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The docs site's browser test has its own run: `npm run test:docs`.
-    exclude: [...configDefaults.exclude, 'test/docs/**'],
+    // Their own runs: the docs site in a browser (`npm run test:docs`), a class graded (`npm run test:grade`).
+    exclude: [...configDefaults.exclude, 'test/docs/**', 'test/lab/grade-class.test.ts'],
     pool: 'forks',
     // One MongoDB per run (MONGODB_URI, mongodb-memory-server or the emulator), shared by every file.
     globalSetup: ['lab/testing/global-setup.ts'],

@@ -1,0 +1,87 @@
+/**
+ * Setup file of every grading worker (see workspace.ts). Two jobs:
+ *
+ * 1. The record: each test's start and result, written synchronously to NOSQL_LAB_RUNNING, so that a
+ *    learner's infinite loop — which blocks the worker before any report leaves it — can be pinned on
+ *    the right task, and the tasks that finished before it keep their results.
+ * 2. The guard: the assertions cannot be bent. The matchers, equality testers and chai's assertion
+ *    prototype are frozen before the learner's code loads (`expect.extend` then throws), and after each
+ *    test the built-in prototypes are compared with how they were, so `Object.prototype.asymmetricMatch`
+ *    and friends fail the test that planted them.
+ */
+import { appendFileSync } from 'node:fs';
+import { afterEach, beforeEach, chai, expect } from 'vitest';
+
+const record = process.env.NOSQL_LAB_RUNNING;
+
+interface Named {
+  readonly name: string;
+  readonly suite?: Named | undefined;
+  readonly file?: { readonly filepath?: string } | undefined;
+}
+
+function names(task: Named): { file: string; task: string; test: string } {
+  const path: string[] = [];
+  for (let t: Named | undefined = task; t; t = t.suite) if (t.name) path.unshift(t.name);
+  const file = (task.file?.filepath ?? '').split('/').pop() ?? '';
+  return { file, task: path[0] ?? '', test: path.slice(1).join(' › ') };
+}
+
+function write(entry: object): void {
+  if (record) appendFileSync(record, `${JSON.stringify(entry)}\n`);
+}
+
+const MATCHERS = Symbol.for('$$jest-matchers-object');
+const state = (globalThis as Record<symbol, { matchers?: object; customEqualityTesters?: unknown[] } | undefined>)[MATCHERS];
+if (state?.matchers) Object.freeze(state.matchers);
+if (state?.customEqualityTesters) Object.freeze(state.customEqualityTesters);
+Object.freeze(chai.Assertion.prototype);
+Object.freeze(chai.util);
+Object.freeze(expect);
+for (const key of ['is', 'keys', 'entries', 'getPrototypeOf', 'getOwnPropertyNames'] as const) {
+  Object.defineProperty(Object, key, { writable: false, configurable: false });
+}
+Object.defineProperty(JSON, 'stringify', { writable: false, configurable: false });
+
+const WATCHED: Record<string, object> = {
+  'Object.prototype': Object.prototype,
+  'Array.prototype': Array.prototype,
+  'Function.prototype': Function.prototype,
+  'Promise.prototype': Promise.prototype,
+  'String.prototype': String.prototype,
+  'Number.prototype': Number.prototype,
+  'Map.prototype': Map.prototype,
+  'Set.prototype': Set.prototype,
+  'Date.prototype': Date.prototype,
+};
+function shape(target: object): string {
+  return Reflect.ownKeys(target)
+    .map((key) => {
+      const d = Object.getOwnPropertyDescriptor(target, key);
+      return `${String(key)}:${typeof d?.value === 'function' ? (d.value as { name: string }).name : typeof d?.value}:${d?.get ? 'get' : ''}`;
+    })
+    .sort()
+    .join('|');
+}
+// No new properties on the built-in prototypes (existing ones stay writable, so libraries that assign
+// over an inherited method still work): `Object.prototype.asymmetricMatch = …` throws at once.
+for (const target of Object.values(WATCHED)) Object.preventExtensions(target);
+const baseline = Object.fromEntries(Object.entries(WATCHED).map(([name, target]) => [name, shape(target)]));
+
+export class TamperingError extends Error {
+  override readonly name = 'TamperingError';
+}
+
+beforeEach((context) => write({ type: 'start', ...names(context.task) }));
+
+afterEach((context) => {
+  const changed = Object.entries(WATCHED).filter(([name, target]) => shape(target) !== baseline[name]).map(([name]) => name);
+  const result = context.task.result;
+  const errors = (result?.errors ?? []).map((e) => ({ name: String(e.name ?? 'Error'), message: String(e.message ?? '') }));
+  if (changed.length > 0) errors.unshift({ name: 'TamperingError', message: `the exercise code changed ${changed.join(', ')}, which the checks rely on` });
+  const failed = result?.state === 'fail' || changed.length > 0;
+  write({ type: 'result', ...names(context.task), state: failed ? 'failed' : 'passed', errors });
+  if (changed.length > 0) {
+    throw new TamperingError(`The exercise code changed ${changed.join(', ')}, which the checks rely on; this test does not count.`);
+  }
+});
