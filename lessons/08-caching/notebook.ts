@@ -173,8 +173,9 @@ const keys = [bob.name, ...followers.map((f) => f['name'])].join(', ');
 show({ deleted, keys, 'sees it after': await sees(follower._id) });
 // #endregion invalidate
 note(`
-  Delete before the write and a reader in between caches the old feed again, for an hour.
-  Deleting only Bob's key would have left every follower reading a stale feed.
+  Delete before the write and a reader in between caches the old feed again, for
+  an hour. Deleting only Bob's key would have left every follower reading a
+  stale feed.
 `);
 
 cell('A stampede: 100 misses, 100 rebuilds', `
