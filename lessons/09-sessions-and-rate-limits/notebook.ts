@@ -19,8 +19,8 @@ await redis.del(...demoKeys);
 const weak = Math.random().toString(36).slice(2);
 const strong = randomBytes(32).toString('base64url');
 show([
-  { source: 'Math.random().toString(36)', token: weak, length: weak.length, unpredictable: 'no' },
-  { source: 'randomBytes(32) base64url', token: strong, length: strong.length, unpredictable: 'yes, 256 bits' },
+  { source: 'Math.random', token: weak, secret: 'no' },
+  { source: 'randomBytes(32)', token: strong, secret: '256 bits' },
 ]);
 // #endregion tokens
 
@@ -54,7 +54,10 @@ show([
 ]);
 show(await redis.getex('session:nobody-has-this', 'EX', 1800), 'GETEX of a missing key');
 // #endregion sliding
-note(`\`GETEX\` answers null for a missing key and creates nothing: a made-up token gets no session.`);
+note(`
+  \`GETEX\` answers null for a missing key and creates nothing: a made-up token
+  gets no session.
+`);
 
 cell('Log out now; log in with a new token', `
   Logging out is \`DEL\`: the token stops working at once, not in 30 minutes.
