@@ -83,7 +83,7 @@ const asString = await users.findOne({ _id: fromUrl as never });
 const asObjectId = await users.findOne({ _id: new ObjectId(fromUrl) });
 show([
   { filter: '{ _id: fromUrl }', found: asString?.name ?? null },
-  { filter: '{ _id: new ObjectId(fromUrl) }', found: asObjectId?.name ?? null },
+  { filter: '{ _id: new ObjectId(fromUrl) }', found: asObjectId?.name },
 ]);
 const texts = [fromUrl, 'nonsense', fromUrl.slice(1), `zz${fromUrl.slice(2)}`];
 show(texts.map((text) => ({ text, isValid: ObjectId.isValid(text) })));
