@@ -60,7 +60,7 @@ export default defineLesson({
       title: 'Index a query until explain agrees',
       points: 3,
       hints: [
-        "Run `findOrders(db, id, 'paid').explain('executionStats')` in a scratch file or the notebook: which stage do you see without an index, and how many documents were examined?",
+        "Run `findOrders(db, id, 'paid').explain('executionStats')` in a scratch file or the notebook: which stage do you see without an index, and how many keys and documents were examined?",
         'An index on customerId alone still fetches that customer\'s orders of every status. Which fields does the filter test for equality?',
         'After the equality fields, the sort field: then the index hands out the matches already newest first, and no SORT stage sorts them in memory (ESR: equality, sort, range).',
         'Almost there: `createIndex({ customerId: 1, status: 1, createdAt: -1 })`, and `find({ customerId, status }).sort({ createdAt: -1 })`.',
