@@ -16,7 +16,8 @@ import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
-import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
+import { boxMarks, bsonTypesOf, copyMarks, fromWire, kindAt, typeAlias } from './numbers.ts';
+import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
@@ -157,8 +158,17 @@ function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean)
   };
 }
 
+/** `$in` with Long / Decimal128 in the list: numbers match by value across types. */
+function numericIn(selector: string, value: unknown[]): ((doc: unknown) => boolean) | undefined {
+  if (!value.some((v) => typeof v === 'object' && v !== null && numericValue(v) !== undefined)) return undefined;
+  const numbers = value.filter((v) => typeRank(v) === 2);
+  const others = value.filter((v) => typeRank(v) !== 2).map(keyOf);
+  return (doc: unknown): boolean =>
+    resolveAll(doc, selector).some((v) => (typeRank(v) === 2 ? numbers.some((n) => bsonCompare(v, n) === 0) : others.includes(keyOf(v))));
+}
+
 function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
-  const fast = Array.isArray(value) ? fastIn(selector, value) : undefined;
+  const fast = Array.isArray(value) ? (fastIn(selector, value) ?? numericIn(selector, value)) : undefined;
   if (fast !== undefined) return fast;
   const base = (builtin.$in as QueryOp)(selector, value, options);
   if (!Array.isArray(value) || !value.some(needsOrder)) return base;
@@ -182,8 +192,8 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
 
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
+  accumulator: { ...accumulatorOperators, ...numericAccumulators } as never,
+  expression: { ...expressionOperators, ...numericExpressions } as never,
   pipeline: { ...pipelineOperators, $sort, $project } as never,
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
@@ -433,11 +443,20 @@ function rewrite(pipeline: Doc[]): Doc[] {
 export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: string) => Doc[], extra?: QueryOptions): Doc[] {
   try {
     // Inputs are the stored documents, which must not change: copy them first when a stage could edit them.
-    const mutating = MUTATING.test(JSON.stringify(pipeline));
-    const input = mutating ? docs.map((d) => clone(d)) : docs;
+    const json = JSON.stringify(pipeline);
+    const mutating = MUTATING.test(json);
+    // Numbers stored as Double(5) or Long(5) enter as boxes, so arithmetic sees their types (numbers.ts).
+    let boxed = false;
+    const input = (mutating ? docs.map((d) => clone(d)) : docs).map((d) => {
+      const b = boxMarks(d);
+      boxed ||= b !== d;
+      return b;
+    });
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
-    return agg.run(input) as Doc[];
+    const out = agg.run(input) as Doc[];
+    if (boxed || NUMERIC_OPERATORS.test(json)) for (const d of out) fromWire(d);
+    return out;
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }

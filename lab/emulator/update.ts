@@ -2,7 +2,8 @@
  * Update and delete semantics shared by update, delete and findAndModify: mongod's checks on the
  * update document, upserts seeded from the filter, and the new document computed with mingo.
  */
-import { ObjectId } from 'bson';
+import { ObjectId, Timestamp } from 'bson';
+import { arith, stored, typed, type TNum } from './arithmetic.ts';
 import type { Ctx } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
 import { copyMarks, kindAt, mark, rescan, unmark } from './numbers.ts';
@@ -143,6 +144,82 @@ function carryMarks(doc: Doc, ops: Doc): void {
   rescan(doc);
 }
 
+/** The container and last key of a path that runs through documents (or array indexes) only. */
+function plainTarget(doc: Doc, path: string): { container: Record<string, unknown> | undefined; key: string } | undefined {
+  if (path.includes('$')) return undefined;
+  const parts = path.split('.');
+  const key = parts.pop() as string;
+  let cur: unknown = doc;
+  for (const part of parts) {
+    if (Array.isArray(cur) && !/^\d+$/.test(part)) return undefined;
+    if (cur === null || typeof cur !== 'object') return { container: undefined, key };
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  if (Array.isArray(cur) && !/^\d+$/.test(key)) return undefined;
+  return { container: cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>) : undefined, key };
+}
+
+let timestampIncrement = 0;
+
+/** mongod's Timestamp for $currentDate: seconds since the epoch and an increment within the second. */
+function nextTimestamp(): Timestamp {
+  timestampIncrement = (timestampIncrement % 0x7fffffff) + 1;
+  return new Timestamp({ t: Math.floor(Date.now() / 1000), i: timestampIncrement });
+}
+
+/**
+ * $inc and $mul with mongod's numeric types (int32 overflowing to long, Decimal128, Long), and
+ * $currentDate as a Timestamp: computed here and handed to mingo as a typed $set.
+ * Positional paths ($, $[], $[id]) stay with mingo.
+ */
+function typedArithmetic(doc: Doc, ops: Doc): Doc {
+  const set: Doc = isPlainObject(ops.$set) ? { ...ops.$set } : {};
+  copyMarks(ops.$set, set);
+  const out: Doc = { ...ops };
+  let moved = false;
+  for (const op of ['$inc', '$mul'] as const) {
+    const arg = ops[op];
+    if (!isPlainObject(arg)) continue;
+    const rest: Doc = {};
+    for (const [path, raw] of Object.entries(arg)) {
+      const target = plainTarget(doc, path);
+      const by = typed(raw, kindAt(arg, path));
+      if (target === undefined || by === undefined) {
+        rest[path] = raw;
+        copyMarks(arg, rest, [path]);
+        continue;
+      }
+      const current = target.container?.[target.key];
+      const cur = current === undefined ? undefined : typed(current, kindAt(target.container, target.key));
+      let result: TNum;
+      if (op === '$inc') result = cur === undefined ? by : arith('add', cur, by, 'update');
+      else if (cur !== undefined) result = arith('multiply', cur, by, 'update');
+      else result = by.k === 'double' ? { k: 'double', d: 0 } : by.k === 'decimal' ? { k: 'decimal', m: { c: 0n, e: 0 } } : { k: by.k, i: 0n };
+      const { value, kind } = stored(result);
+      set[path] = value;
+      if (kind !== undefined) mark(set, path, kind);
+      moved = true;
+    }
+    if (Object.keys(rest).length > 0) out[op] = rest;
+    else delete out[op];
+  }
+  const dates = ops.$currentDate;
+  if (isPlainObject(dates)) {
+    const rest: Doc = {};
+    for (const [path, spec] of Object.entries(dates)) {
+      if (isPlainObject(spec) && spec.$type === 'timestamp' && plainTarget(doc, path) !== undefined) {
+        set[path] = nextTimestamp();
+        moved = true;
+      } else rest[path] = spec;
+    }
+    if (Object.keys(rest).length > 0) out.$currentDate = rest;
+    else delete out.$currentDate;
+  }
+  if (!moved) return ops;
+  out.$set = set;
+  return out;
+}
+
 function stripSetOnInsert(u: Doc, inserting: boolean): Doc {
   if (!('$setOnInsert' in u)) return u;
   const { $setOnInsert, ...rest } = u;
@@ -166,7 +243,7 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     next = clone(old);
     checkArithmetic(old, u);
     checkPaths(old, u);
-    const ops = stripSetOnInsert(sameIdIsNoOp(old, u), inserting);
+    const ops = typedArithmetic(next, stripSetOnInsert(sameIdIsNoOp(old, u), inserting));
     if (Object.keys(ops).length === 0) return undefined;
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
     // document need not match range conditions such as { rating: { $gt: 3 } }.
