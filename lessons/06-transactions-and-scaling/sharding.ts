@@ -3,10 +3,14 @@
  * see what a shard key does. Documents are inserted in order; each goes to the chunk whose key
  * range holds its shard-key value; a chunk that grows past `chunkSize` documents splits at its
  * median key, unless every document in it has the same key value — then it cannot split and
- * becomes a *jumbo* chunk. A balancer moves chunks from the shard with the most to the one with
- * the fewest. A hashed key ranges over hashes instead of values and starts pre-split, two chunks
- * per shard, as `sh.shardCollection` does for an empty collection.
+ * becomes a *jumbo* chunk (the manual: the smallest range a chunk can hold is one shard-key
+ * value). A balancer moves chunks from the shard with the most to the one with the fewest; MongoDB
+ * 7 balances by data size, which for documents of one size is the same thing. A hashed key ranges
+ * over hashes instead of values; the simulator starts it pre-split, two chunks per shard, as older
+ * releases did for an empty collection (newer ones start with one chunk and let the balancer
+ * spread it: where the writes go is the same).
  *
+ * A model, not MongoDB: real chunks split by size in bytes, not by a count of documents.
  * The lesson's notebook uses it, and so do the checks on your shard-key choices.
  */
 
