@@ -198,7 +198,7 @@ function decimal128(m: Dec): Decimal128 {
 }
 
 /** mongod turns a double into a decimal with 15 significant digits. */
-function toDec(t: TNum): Dec {
+export function toDec(t: TNum): Dec {
   switch (t.k) {
     case 'int':
     case 'long':

@@ -230,20 +230,3 @@ export function rescan(root: unknown): void {
   convert(root);
 }
 
-/**
- * A copy of `v` whose marked numbers are boxed as Double / Long, for code that computes with
- * types (aggregation's arithmetic); `v` itself when it holds no marks. `fromWire` undoes it.
- */
-export function boxMarks<T>(v: T): T {
-  if (!isContainer(v) || !deep.has(v)) return v;
-  const m = marks.get(v);
-  if (Array.isArray(v)) return v.map((el, i) => boxOne(el, m?.get(String(i)))) as T;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = boxOne(v[k], m?.get(k));
-  return out as T;
-}
-
-function boxOne(el: unknown, kind: NumberKind | undefined): unknown {
-  if (typeof el === 'number') return kind === 'double' ? new Double(el) : kind === 'long' ? Long.fromNumber(el) : el;
-  return boxMarks(el);
-}

@@ -8,10 +8,11 @@ import { Double, Long } from 'bson';
 import { evalExpr } from 'mingo/core';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
 import * as expressionOperators from 'mingo/operators/expression';
-import { absOf, arith, avgOf, compareTyped, divide, roundTo, sumOf, typed, untyped, type TNum } from './arithmetic.ts';
+import { Decimal128 } from 'bson';
+import { absOf, arith, avgOf, compareTyped, decString, divide, parseDec, roundTo, sumOf, toDec, toJsNumber, typed, untyped, type TNum } from './arithmetic.ts';
 import { bsonCompare } from './compare.ts';
 import { Codes, MongoError } from './errors.ts';
-import { kindAt } from './numbers.ts';
+import { bsonTypesOf, kindAt, type NumberKind } from './numbers.ts';
 
 type Expr = (obj: unknown, expr: unknown, options: unknown) => unknown;
 type Acc = (coll: unknown[], expr: unknown, options: unknown) => unknown;
@@ -28,9 +29,34 @@ function literals(expr: unknown): unknown {
   });
 }
 
+/**
+ * The kind (long, double) recorded for the number a field path such as '$a.b' reaches in `obj`
+ * (see numbers.ts): documents keep Long(5) and Double(5) as plain 5 with a mark on their container.
+ */
+function fieldKind(obj: unknown, expr: unknown): NumberKind | undefined {
+  if (typeof expr !== 'string' || !expr.startsWith('$') || expr.startsWith('$$')) return undefined;
+  const parts = expr.slice(1).split('.');
+  let container: unknown = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (container === null || typeof container !== 'object' || Array.isArray(container)) return undefined;
+    container = (container as Record<string, unknown>)[part];
+  }
+  if (container === null || typeof container !== 'object' || Array.isArray(container)) return undefined;
+  return kindAt(container, parts[parts.length - 1] as string);
+}
+
+function box(v: unknown, kind: NumberKind | undefined): unknown {
+  if (typeof v !== 'number' || kind === undefined) return v;
+  return kind === 'long' ? Long.fromNumber(v) : new Double(v);
+}
+
 function args(obj: unknown, expr: unknown, options: unknown): unknown[] {
-  const v = evalExpr(obj, literals(expr), options as never) as unknown;
-  return Array.isArray(v) ? v : [v];
+  if (!Array.isArray(expr)) {
+    const v = evalExpr(obj, expr, options as never) as unknown;
+    return Array.isArray(v) ? v : [box(v, fieldKind(obj, expr))];
+  }
+  const lit = literals(expr) as unknown[];
+  return lit.map((e) => box(evalExpr(obj, e, options as never), fieldKind(obj, e)));
 }
 
 function typeName(v: unknown): string {
@@ -146,7 +172,9 @@ function comparison(name: string, ok: (c: number) => boolean): Expr {
 // ---- accumulators (also used by mingo for the expression forms, with the values as `coll`) ------
 
 function values(coll: unknown[], expr: unknown, options: unknown): unknown[] {
-  return (builtinAcc.$push as Acc)(coll, expr, options) as unknown[];
+  const out = (builtinAcc.$push as Acc)(coll, expr, options) as unknown[];
+  if (typeof expr !== 'string' || out === coll) return out;
+  return out.map((v, i) => box(v, fieldKind(coll[i], expr)));
 }
 
 const $sum: Acc = (coll, expr, options) => {
@@ -170,7 +198,67 @@ function extreme(sign: 1 | -1): Acc {
   };
 }
 
+// ---- types and conversions -------------------------------------------------------------------
+
+/** One argument, given bare or as a one-element array, with the kind of the field it came from. */
+function single(obj: unknown, expr: unknown, options: unknown): unknown {
+  const inner: unknown = Array.isArray(expr) && expr.length === 1 ? expr[0] : expr;
+  return box(evalExpr(obj, inner, options as never), fieldKind(obj, inner));
+}
+
+/** mongod's ConversionFailure. */
+const CONVERSION_FAILURE = 241;
+
+const isBoxedNumber = (v: unknown): boolean => v !== null && typeof v === 'object' && typed(v) !== undefined;
+
+/** $type tells int from long, double and decimal (mingo sees only JS numbers). */
+const $type: Expr = (obj, expr, options) => {
+  const v = single(obj, expr, options);
+  if (typeof v === 'number' || isBoxedNumber(v)) return bsonTypesOf(v, undefined)[0];
+  return (builtinExpr.$type as Expr)(obj, expr, options);
+};
+
+function converter(name: string, convert: (t: TNum) => TNum | string): Expr {
+  return (obj, expr, options) => {
+    const v = single(obj, expr, options);
+    const t = typeof v === 'number' || isBoxedNumber(v) ? typed(v) : undefined;
+    if (t === undefined) return (builtinExpr[name] as Expr)(obj, expr, options);
+    const out = convert(t);
+    return typeof out === 'string' ? out : untyped(out);
+  };
+}
+
+function truncated(t: TNum): bigint {
+  if (t.k === 'int' || t.k === 'long') return t.i;
+  const n = Math.trunc(toJsNumber(t));
+  if (!Number.isFinite(n)) throw new MongoError(CONVERSION_FAILURE, `Conversion would overflow target type in $convert with no onError value: ${n}`);
+  return BigInt(n);
+}
+
+/** $toDecimal also reads decimal strings exactly ('19.99'), where a double would not. */
+const $toDecimal: Expr = (obj, expr, options) => {
+  const v = single(obj, expr, options);
+  if (typeof v === 'string') {
+    const m = parseDec(v);
+    if (m === undefined) throw new MongoError(CONVERSION_FAILURE, `Failed to parse number '${v}' in $convert with no onError value`);
+    return Decimal128.fromString(decString(m));
+  }
+  const t = typeof v === 'number' || isBoxedNumber(v) ? typed(v) : undefined;
+  if (t === undefined) return (builtinExpr.$toDecimal as Expr)(obj, expr, options);
+  return untyped({ k: 'decimal', m: toDec(t) });
+};
+
 export const numericExpressions: Record<string, Expr> = {
+  $type,
+  $toDecimal,
+  $toString: converter('$toString', (t) => (t.k === 'decimal' ? decString(t.m) : t.k === 'double' ? String(t.d) : String(t.k === 'int' || t.k === 'long' ? t.i : ''))),
+  $toDouble: converter('$toDouble', (t) => ({ k: 'double', d: toJsNumber(t) })),
+  $toLong: converter('$toLong', (t) => ({ k: 'long', i: truncated(t) })),
+  $toInt: converter('$toInt', (t) => {
+    const i = truncated(t);
+    if (i < -2147483648n || i > 2147483647n) throw new MongoError(CONVERSION_FAILURE, `Conversion would overflow target type in $convert with no onError value: ${i}`);
+    return { k: 'int', i };
+  }),
   $add,
   $subtract,
   $multiply,
@@ -195,4 +283,4 @@ export const numericAccumulators: Record<string, Acc> = {
 };
 
 /** Operator names whose results may be boxed numbers (runPipeline then restores document marks). */
-export const NUMERIC_OPERATORS = /"\$(add|subtract|multiply|divide|abs|round|trunc|sum|avg|max|min)"/;
+export const NUMERIC_OPERATORS = /"\$(add|subtract|multiply|divide|abs|round|trunc|sum|avg|max|min|toDecimal|toDouble|toLong|toInt)"/;

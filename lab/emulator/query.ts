@@ -16,7 +16,7 @@ import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
-import { boxMarks, bsonTypesOf, copyMarks, fromWire, kindAt, typeAlias } from './numbers.ts';
+import { bsonTypesOf, copyMarks, fromWire, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import type { Collection, Catalog } from './store.ts';
@@ -445,17 +445,12 @@ export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: strin
     // Inputs are the stored documents, which must not change: copy them first when a stage could edit them.
     const json = JSON.stringify(pipeline);
     const mutating = MUTATING.test(json);
-    // Numbers stored as Double(5) or Long(5) enter as boxes, so arithmetic sees their types (numbers.ts).
-    let boxed = false;
-    const input = (mutating ? docs.map((d) => clone(d)) : docs).map((d) => {
-      const b = boxMarks(d);
-      boxed ||= b !== d;
-      return b;
-    });
+    const input = mutating ? docs.map((d) => clone(d)) : docs;
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
     const out = agg.run(input) as Doc[];
-    if (boxed || NUMERIC_OPERATORS.test(json)) for (const d of out) fromWire(d);
+    // Typed arithmetic returns Double(5) / Long(5) boxes; documents keep them as marked numbers (numbers.ts).
+    if (NUMERIC_OPERATORS.test(json)) for (const d of out) fromWire(d);
     return out;
   } catch (err) {
     throw fromMingo(err, 'aggregate');

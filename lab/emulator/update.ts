@@ -159,6 +159,39 @@ function plainTarget(doc: Doc, path: string): { container: Record<string, unknow
   return { container: cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>) : undefined, key };
 }
 
+/** Stands in for a positional $inc/$mul ($, $[], $[id]) while mingo finds the elements; settled afterwards. */
+class PendingArithmetic {
+  constructor(readonly op: '$inc' | '$mul', readonly by: TNum) {}
+}
+
+function applyTyped(op: '$inc' | '$mul', current: TNum | undefined, by: TNum): TNum {
+  if (op === '$inc') return current === undefined ? by : arith('add', current, by, 'update');
+  if (current !== undefined) return arith('multiply', current, by, 'update');
+  // mongod: $mul on a missing field sets it to zero of the multiplier's type.
+  return by.k === 'double' ? { k: 'double', d: 0 } : by.k === 'decimal' ? { k: 'decimal', m: { c: 0n, e: 0 } } : { k: by.k, i: 0n };
+}
+
+/** Replaces each PendingArithmetic left in `next` with the result computed from the value at the same place in `old`. */
+function settlePending(next: unknown, old: unknown): void {
+  if (next === null || typeof next !== 'object') return;
+  if (!Array.isArray(next) && !isPlainObject(next)) return;
+  const container = next as Record<string, unknown>;
+  for (const key of Object.keys(container)) {
+    const value = container[key];
+    const before = old !== null && typeof old === 'object' ? (old as Record<string, unknown>)[key] : undefined;
+    if (value instanceof PendingArithmetic) {
+      const current = before === undefined ? undefined : typed(before, kindAt(old, key));
+      if (before !== undefined && current === undefined) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot apply ${value.op} to a value of non-numeric type. The field '${key}' has the non-numeric value ${render(before)}`);
+      }
+      const result = stored(applyTyped(value.op, current, value.by));
+      container[key] = result.value;
+      if (result.kind !== undefined) mark(container, key, result.kind);
+      else unmark(container, key);
+    } else settlePending(value, before);
+  }
+}
+
 let timestampIncrement = 0;
 
 /** mongod's Timestamp for $currentDate: seconds since the epoch and an increment within the second. */
@@ -184,6 +217,11 @@ function typedArithmetic(doc: Doc, ops: Doc): Doc {
     for (const [path, raw] of Object.entries(arg)) {
       const target = plainTarget(doc, path);
       const by = typed(raw, kindAt(arg, path));
+      if (target === undefined && by !== undefined && path.includes('$')) {
+        set[path] = new PendingArithmetic(op, by);
+        moved = true;
+        continue;
+      }
       if (target === undefined || by === undefined) {
         rest[path] = raw;
         copyMarks(arg, rest, [path]);
@@ -191,11 +229,7 @@ function typedArithmetic(doc: Doc, ops: Doc): Doc {
       }
       const current = target.container?.[target.key];
       const cur = current === undefined ? undefined : typed(current, kindAt(target.container, target.key));
-      let result: TNum;
-      if (op === '$inc') result = cur === undefined ? by : arith('add', cur, by, 'update');
-      else if (cur !== undefined) result = arith('multiply', cur, by, 'update');
-      else result = by.k === 'double' ? { k: 'double', d: 0 } : by.k === 'decimal' ? { k: 'decimal', m: { c: 0n, e: 0 } } : { k: by.k, i: 0n };
-      const { value, kind } = stored(result);
+      const { value, kind } = stored(applyTyped(op, cur, by));
       set[path] = value;
       if (kind !== undefined) mark(set, path, kind);
       moved = true;
@@ -248,6 +282,7 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
     // document need not match range conditions such as { rating: { $gt: 3 } }.
     const changed = applyOperators(next, ops, arrayFilters, inserting ? {} : filter);
+    settlePending(next, old);
     if (changed.length === 0 && !inserting) return undefined;
     carryMarks(next, ops);
   } else {

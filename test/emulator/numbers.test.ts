@@ -146,6 +146,30 @@ describe('$inc and $mul keep numeric types (manual: $inc, $mul "Mixed Type")', (
   });
 });
 
+describe('Positional $inc and $mul keep numeric types (manual: $ (update), $[], $[<identifier>])', () => {
+  let c: Collection<Doc>;
+  beforeEach(async () => {
+    c = await mongo.seed('positional', [{ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }, { sku: 'c', qty: Decimal128.fromString('1.50') }] }]);
+  });
+
+  it('increments the matched element by a Decimal128 with $', async () => {
+    await c.updateOne({ _id: 1, 'items.sku': 'b' }, { $inc: { 'items.$.qty': Decimal128.fromString('0.25') } });
+
+    const expected = [t('int', '1'), t('decimal', '2.25'), t('decimal', '1.50')];
+    const doc = await c.findOne({ _id: 1 }, { promoteValues: false });
+    expect((doc?.items as Document[]).map((i) => typedValue(i.qty))).toEqual(expected);
+  });
+
+  it('increments every element by a long with $[] and multiplies filtered ones with $[<identifier>]', async () => {
+    await c.updateOne({ _id: 1 }, { $inc: { 'items.$[].qty': Long.fromNumber(1) } });
+    await c.updateOne({ _id: 1 }, { $mul: { 'items.$[big].qty': 2 } }, { arrayFilters: [{ 'big.qty': { $gte: 2.5 } }] });
+
+    const expected = [t('long', '2'), t('long', '6'), t('decimal', '5.00')];
+    const doc = await c.findOne({ _id: 1 }, { promoteValues: false });
+    expect((doc?.items as Document[]).map((i) => typedValue(i.qty))).toEqual(expected);
+  });
+});
+
 describe('$currentDate (manual: $currentDate)', () => {
   it('sets a Timestamp for { $type: "timestamp" } and a Date for true or { $type: "date" }', async () => {
     const c = await mongo.seed('dates', [{ _id: 1 }]);
@@ -303,6 +327,52 @@ describe('Accumulators keep numeric types (manual: $sum, $avg, $max)', () => {
     const docs = await aggregateTyped(c, [{ $group: { _id: null, max: { $max: '$n' }, min: { $min: '$n' } } }]);
 
     const expected = [{ max: t('int', '3'), min: t('decimal', '0.75') }];
+    expect(docs).toEqual(expected);
+  });
+});
+
+describe('Stored types reach aggregation (manual: $type (aggregation), $toString, $toDouble, $toLong)', () => {
+  let c: Collection<Doc>;
+  beforeEach(async () => {
+    c = await mongo.seed('stored', [
+      { _id: 1, n: Long.fromNumber(5), price: Decimal128.fromString('1.50') },
+      { _id: 2, n: 5, price: Decimal128.fromString('2.25') },
+      { _id: 3, n: new Double(7), price: Decimal128.fromString('3') },
+    ]);
+  });
+
+  it('reports the BSON type of each stored number with $type', async () => {
+    const docs = await c.aggregate([{ $project: { n: { $type: '$n' }, price: { $type: '$price' } } }, { $sort: { _id: 1 } }]).toArray();
+
+    const expected = [
+      { _id: 1, n: 'long', price: 'decimal' },
+      { _id: 2, n: 'int', price: 'decimal' },
+      { _id: 3, n: 'double', price: 'decimal' },
+    ];
+    expect(docs).toEqual(expected);
+  });
+
+  it('computes with the stored type: long + int is a long, double + int a double', async () => {
+    const docs = await aggregateTyped(c, [{ $project: { next: { $add: ['$n', 1] } } }, { $sort: { _id: 1 } }]);
+
+    const expected = [{ next: t('long', '6') }, { next: t('int', '6') }, { next: t('double', '8') }];
+    expect(docs).toEqual(expected);
+  });
+
+  it('groups equal numbers of different types together', async () => {
+    const docs = await c.aggregate([{ $group: { _id: '$n', count: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray();
+
+    const expected = [
+      { _id: 5, count: 2 },
+      { _id: 7, count: 1 },
+    ];
+    expect(docs).toEqual(expected);
+  });
+
+  it('converts a Decimal128 with $toString, $toDouble and $toLong', async () => {
+    const docs = await aggregateTyped(c, [{ $match: { _id: 1 } }, { $project: { s: { $toString: '$price' }, d: { $toDouble: '$price' }, l: { $toLong: '$price' } } }]);
+
+    const expected = [{ s: '1.50', d: t('double', '1.5'), l: t('long', '1') }];
     expect(docs).toEqual(expected);
   });
 });
