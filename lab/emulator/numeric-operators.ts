@@ -250,6 +250,8 @@ const $toDecimal: Expr = (obj, expr, options) => {
 
 export const numericExpressions: Record<string, Expr> = {
   $type,
+  $first: firstOrLast('$first'),
+  $last: firstOrLast('$last'),
   $toDecimal,
   $toString: converter('$toString', (t) => (t.k === 'decimal' ? decString(t.m) : t.k === 'double' ? String(t.d) : String(t.k === 'int' || t.k === 'long' ? t.i : ''))),
   $toDouble: converter('$toDouble', (t) => ({ k: 'double', d: toJsNumber(t) })),
@@ -275,7 +277,24 @@ export const numericExpressions: Record<string, Expr> = {
   $cmp: comparison('$cmp', () => true),
 };
 
+/** $first / $last / $push pass stored values on: a Long or whole-number Double keeps its type. */
+function passing(name: '$first' | '$last'): Acc {
+  return (coll, expr, options) => {
+    const v = (builtinAcc[name] as Acc)(coll, expr, options);
+    return box(v, fieldKind(name === '$first' ? coll[0] : coll[coll.length - 1], expr));
+  };
+}
+
+/** mingo looks $first / $last up as expressions first, even in $group (then `obj` is the group's documents). */
+function firstOrLast(name: '$first' | '$last'): Expr {
+  const acc = passing(name);
+  return (obj, expr, options) => (Array.isArray(obj) ? acc(obj, expr, options) : (builtinExpr[name] as Expr)(obj, expr, options));
+}
+
 export const numericAccumulators: Record<string, Acc> = {
+  $first: passing('$first'),
+  $last: passing('$last'),
+  $push: values,
   $sum,
   $avg,
   $max: extreme(1),
@@ -283,4 +302,4 @@ export const numericAccumulators: Record<string, Acc> = {
 };
 
 /** Operator names whose results may be boxed numbers (runPipeline then restores document marks). */
-export const NUMERIC_OPERATORS = /"\$(add|subtract|multiply|divide|abs|round|trunc|sum|avg|max|min|toDecimal|toDouble|toLong|toInt)"/;
+export const NUMERIC_OPERATORS = /"\$(add|subtract|multiply|divide|abs|round|trunc|sum|avg|max|min|first|last|push|toDecimal|toDouble|toLong|toInt)"/;

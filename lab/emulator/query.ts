@@ -16,7 +16,7 @@ import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
-import { bsonTypesOf, copyMarks, fromWire, kindAt, typeAlias } from './numbers.ts';
+import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import type { Collection, Catalog } from './store.ts';
@@ -95,6 +95,7 @@ const $lte = rangeOp('$lte', (c) => c <= 0);
  * source document, then computed fields in the order of the projection (mingo orders them differently).
  */
 function reorder(out: Doc, source: Doc, spec: Doc): Doc {
+  inheritMarks(out, source);
   const keys = Object.keys(out);
   if (keys.length <= 1) return out;
   const ordered: Doc = {};
@@ -118,6 +119,17 @@ function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
     const out = builtinProject(Lazy(docs), spec, options).collect();
     return Lazy(out.map((o, i) => (docs[i] !== undefined ? reorder(o, docs[i] as Doc, spec) : o)));
   });
+}
+
+/** Stages that build one new document from each input: the numbers they keep keep their BSON types. */
+function keepingMarks(name: '$addFields' | '$set' | '$unset'): (coll: LazyLike, spec: unknown, options: unknown) => unknown {
+  const stage = pipelineOperators[name] as unknown as (c: unknown, s: unknown, o: unknown) => { collect(): Doc[] };
+  return (coll, spec, options) =>
+    coll.transform((docs) => {
+      const out = stage(Lazy(docs), spec, options).collect();
+      out.forEach((o, i) => inheritMarks(o, docs[i]));
+      return Lazy(out);
+    });
 }
 
 /** $sort in pipelines with mongod's order (array min/max, numbers across types); mingo's for collations. */
@@ -194,7 +206,7 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...numericAccumulators } as never,
   expression: { ...expressionOperators, ...numericExpressions } as never,
-  pipeline: { ...pipelineOperators, $sort, $project } as never,
+  pipeline: { ...pipelineOperators, $sort, $project, $addFields: keepingMarks('$addFields'), $set: keepingMarks('$set'), $unset: keepingMarks('$unset') } as never,
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
   window: windowOperators,

@@ -369,6 +369,26 @@ describe('Stored types reach aggregation (manual: $type (aggregation), $toString
     expect(docs).toEqual(expected);
   });
 
+  it('keeps a stored long and a whole-number double through a projection, $project and $addFields', async () => {
+    const found = typed(await c.findOne({ _id: 3 }, { projection: { n: 1 }, promoteValues: false }));
+    const projected = await aggregateTyped(c, [{ $match: { _id: 1 } }, { $project: { n: 1 } }]);
+    const added = await aggregateTyped(c, [{ $match: { _id: 1 } }, { $addFields: { seen: true } }, { $project: { price: 0 } }]);
+
+    const expected = { found: { n: t('double', '7') }, projected: [{ n: t('long', '5') }], added: [{ n: t('long', '5'), seen: true }] };
+    expect({ found, projected, added }).toEqual(expected);
+  });
+
+  it('keeps stored types through $first, $last and $push', async () => {
+    const docs = await aggregateTyped(c, [
+      { $sort: { _id: 1 } },
+      { $group: { _id: null, first: { $first: '$n' }, last: { $last: '$n' }, all: { $push: '$n' } } },
+      { $project: { _id: 0 } },
+    ]);
+
+    const expected = [{ first: t('long', '5'), last: t('double', '7'), all: [t('long', '5'), t('int', '5'), t('double', '7')] }];
+    expect(docs.map((d) => ({ ...d, all: (d.all as unknown[]).map(typedValue) }))).toEqual(expected);
+  });
+
   it('converts a Decimal128 with $toString, $toDouble and $toLong', async () => {
     const docs = await aggregateTyped(c, [{ $match: { _id: 1 } }, { $project: { s: { $toString: '$price' }, d: { $toDouble: '$price' }, l: { $toLong: '$price' } } }]);
 
