@@ -20,11 +20,12 @@ cell('One document, or many', `
 const { mongo, mongoClient } = await backends();
 const hello = await mongoClient.db('admin').command({ hello: 1 });
 const setName: unknown = hello['setName'];
-// A replica set member names its set; a mongos (sharded cluster) says isdbgrid.
-const canTransact = typeof setName === 'string' || hello['msg'] === 'isdbgrid';
-show({ replicaSet: setName ?? '(none: standalone)', transactions: canTransact });
+// A replica set member names its set; a mongos says isdbgrid.
+const canTransact =
+  typeof setName === 'string' || hello['msg'] === 'isdbgrid';
+show({ replicaSet: setName ?? '(none)', transactions: canTransact });
 const skipped = (): void =>
-  show('Skipped: this server is not a replica set, so it has no transactions.');
+  show('Skipped: not a replica set, so this server has no transactions.');
 
 cell('Money is not a float', `
   A JavaScript number is a binary double, which cannot hold 0.10 exactly:
@@ -39,7 +40,9 @@ await demo.insertOne({
   da: Decimal128.fromString('0.10'), db: Decimal128.fromString('0.20'),
 });
 const [sums] = await demo.aggregate([{ $project: {
-  _id: 0, double: { $add: ['$a', '$b'] }, decimal: { $add: ['$da', '$db'] },
+  _id: 0,
+  double: { $add: ['$a', '$b'] },
+  decimal: { $add: ['$da', '$db'] },
 } }]).toArray();
 show([
   { where: 'JavaScript: 0.1 + 0.2', result: String(0.1 + 0.2) },
@@ -56,7 +59,7 @@ cell('Accounts with Decimal128 balances', `
 `);
 // #region accounts
 interface Account { _id: string; owner: string; balance: Decimal128 }
-const accounts: Collection<Account> = mongo.collection<Account>('accounts');
+const accounts: Collection<Account> = mongo.collection('accounts');
 const ledger = mongo.collection('ledger');
 const dec = (text: string): Decimal128 => Decimal128.fromString(text);
 async function reset(): Promise<void> {
@@ -87,8 +90,8 @@ interface Hooks {
   afterDebit?: () => Promise<void> | void;
   onAttempt?: (n: number) => void;
 }
-async function transfer(client: MongoClient, db: Db, from: string, to: string,
-  amount: string, hooks: Hooks = {}): Promise<number> {
+async function transfer(client: MongoClient, db: Db, from: string,
+  to: string, amount: string, hooks: Hooks = {}): Promise<number> {
   const value = dec(amount);
   const session: ClientSession = client.startSession();
   let attempts = 0;
@@ -117,8 +120,9 @@ if (canTransact) {
   await transfer(mongoClient, mongo, 'alice', 'bob', '30.00');
   show(await table());
   const entries = await ledger.find().toArray();
-  show(entries.map((e) =>
-    ({ from: e['from'], to: e['to'], amount: String(e['amount']) })), 'ledger');
+  show(entries.map((e) => ({
+    from: e['from'], to: e['to'], amount: String(e['amount']),
+  })), 'ledger');
 } else skipped();
 // #endregion transfer
 
@@ -130,8 +134,8 @@ cell('Not enough money: the transaction aborts', `
 `);
 // #region abort
 if (canTransact) {
-  const error = await transfer(mongoClient, mongo, 'alice', 'bob', '500.00')
-    .then(() => 'committed', (e: Error) => e.message);
+  const error = await transfer(mongoClient, mongo, 'alice', 'bob',
+    '500.00').then(() => 'committed', (e: Error) => e.message);
   show({ error, ledgerEntries: await ledger.countDocuments() });
   show(await table());
 } else skipped();
@@ -148,8 +152,9 @@ if (canTransact) {
   const crash = (): never => {
     throw new Error('crash between the two updates');
   };
-  const outcome = await transfer(mongoClient, mongo, 'alice', 'bob', '10.00',
-    { afterDebit: crash }).then(() => 'committed', (e: Error) => e.message);
+  const outcome = await transfer(mongoClient, mongo, 'alice', 'bob',
+    '10.00', { afterDebit: crash })
+    .then(() => 'committed', (e: Error) => e.message);
   show({ outcome, ledgerEntries: await ledger.countDocuments() });
   show(await table());
 } else skipped();
@@ -170,8 +175,9 @@ if (canTransact) {
     throw new Error('crash between the two updates');
   }).catch(() => undefined);
   await session.endSession();
-  show({ before: before.map((a) => `${a._id} ${a.balance}`).join(', '),
-    after: (await table()).map((a) => `${a._id} ${a.balance}`).join(', ') });
+  const line = (rows: Array<Record<string, string>>): string =>
+    rows.map((a) => `${a['_id']} ${a['balance']}`).join(', ');
+  show({ before: line(before), after: line(await table()) });
   await reset();
 } else skipped();
 // #endregion no-session
@@ -213,15 +219,18 @@ if (canTransact) {
   let second: Promise<number> | undefined;
   let retried!: () => void;
   const secondRetried = new Promise<void>((done) => { retried = done; });
-  const first = await transfer(mongoClient, mongo, 'alice', 'bob', '25.00', {
-    // the first holds its transaction open until the second has retried
+  const holdOpen: Hooks = {
+    // between its two updates, the first starts the second and waits
+    // until the second has hit the conflict and begun a retry
     afterDebit: async () => {
       if (second) return;
       second = transfer(mongoClient, mongo, 'alice', 'bob', '15.00',
         { onAttempt: (n) => { if (n > 1) retried(); } });
       await secondRetried;
     },
-  });
+  };
+  const first = await transfer(mongoClient, mongo, 'alice', 'bob',
+    '25.00', holdOpen);
   show({ 'attempts, first transfer': first,
     'attempts, second transfer': await second });
   show(await table());
@@ -239,10 +248,11 @@ cell('One document needs no transaction', `
 async function withdraw(id: string, amount: string): Promise<boolean> {
   const r = await accounts.updateOne(
     { _id: id, balance: { $gte: dec(amount) } }, // the check…
-    { $inc: { balance: dec(`-${amount}`) } }); // …and the change, in one write
+    { $inc: { balance: dec(`-${amount}`) } }); // …and the change
   return r.matchedCount === 1;
 }
-async function checkThenWithdraw(id: string, amount: string): Promise<boolean> {
+async function checkThenWithdraw(id: string,
+  amount: string): Promise<boolean> {
   const account = await accounts.findOne({ _id: id }); // read…
   if (Number(account?.balance) < Number(amount)) return false;
   await accounts.updateOne({ _id: id },
@@ -261,7 +271,8 @@ const racy = await Promise.all(
   eight.map(() => checkThenWithdraw('racy', '10.00')));
 const left = async (id: string): Promise<string> =>
   String((await accounts.findOne({ _id: id }))?.balance);
-const through = (results: boolean[]): number => results.filter(Boolean).length;
+const through = (results: boolean[]): number =>
+  results.filter(Boolean).length;
 show([
   { way: 'guarded $inc',
     through: through(guarded), left: await left('guarded') },
@@ -279,7 +290,8 @@ cell('Sharding, simulated: an ever-increasing key makes a hot shard', `
 `);
 // #region hot-shard
 const orderDocs = workloads.orders.generate(Math.random, DOCUMENTS);
-for (const key of [{ _id: 1 }, { customerId: 'hashed' }] as ShardKey[]) {
+const orderKeys: ShardKey[] = [{ _id: 1 }, { customerId: 'hashed' }];
+for (const key of orderKeys) {
   const sharded = simulate(orderDocs, key, CLUSTER);
   show(shardTable(sharded), `shard key ${JSON.stringify(key)}`);
 }
@@ -302,7 +314,10 @@ const queries = [
   { what: 'weightKg > 20', filter: { weightKg: { $gt: 20 } } },
 ];
 const routes = [];
-for (const key of [{ postcode: 1 }, { postcode: 'hashed' }] as ShardKey[]) {
+const rangedOrHashed: ShardKey[] = [
+  { postcode: 1 }, { postcode: 'hashed' },
+];
+for (const key of rangedOrHashed) {
   const sharded = simulate(parcels, key, CLUSTER);
   for (const q of queries) {
     const r = route(sharded, q.filter);
@@ -323,9 +338,13 @@ cell('Jumbo chunks from a key with few values', `
 // #region jumbo
 const views = workloads.pageViews.generate(Math.random, DOCUMENTS);
 const chunkRows = [];
-for (const key of [{ country: 1 }, { country: 1, userId: 1 }] as ShardKey[]) {
+const countryKeys: ShardKey[] = [
+  { country: 1 }, { country: 1, userId: 1 },
+];
+for (const key of countryKeys) {
   const sharded = simulate(views, key, CLUSTER);
-  chunkRows.push({ key: JSON.stringify(key), chunks: sharded.chunks.length,
+  chunkRows.push({ key: JSON.stringify(key),
+    chunks: sharded.chunks.length,
     jumbo: sharded.chunks.filter((c) => c.jumbo).length,
     'largest chunk': Math.max(...sharded.chunks.map((c) => c.docs)) });
 }
