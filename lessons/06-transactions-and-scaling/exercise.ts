@@ -58,6 +58,12 @@ export class UnknownAccountError extends Error {
   }
 }
 
+/** Decimal128 of `amount` with the sign flipped, for `$inc`ing a balance down. */
+export function negative(amount: Decimal128): Decimal128 {
+  const text = amount.toString();
+  return Decimal128.fromString(text.startsWith('-') ? text.slice(1) : `-${text}`);
+}
+
 // #region money
 /** '12.50' → Decimal128 12.50. Throws InvalidAmountError unless `text` is a non-negative amount with at most two decimals. */
 export function parseAmount(text: string): Decimal128 {
@@ -115,9 +121,3 @@ export function pageViewsShardKey(): ShardKey {
   return todo('pageViewsShardKey: choose the shard key for page views'); // TODO: return a key that splits every country
 }
 // #endregion shard-keys
-
-/** Decimal128 of `amount` with the sign flipped, for `$inc`ing a balance down. */
-export function negative(amount: Decimal128): Decimal128 {
-  const text = amount.toString();
-  return Decimal128.fromString(text.startsWith('-') ? text.slice(1) : `-${text}`);
-}
