@@ -66,13 +66,14 @@ export function checkShardKey(key: ShardKey, fields?: readonly string[]): void {
       throw new ShardKeyError(`The documents have no field ${field}; choose from ${fields.join(', ')}.`);
     }
   }
-  if (entries.some(([, kind]) => kind === 'hashed') && entries.length > 1) {
-    throw new ShardKeyError('This simulator hashes a single field: use { field: "hashed" } on its own.');
+  if (entries.filter(([, kind]) => kind === 'hashed').length > 1) {
+    throw new ShardKeyError('A shard key can hash only one of its fields.');
   }
 }
 
-function isHashed(key: ShardKey): boolean {
-  return Object.values(key).includes('hashed');
+/** A key whose first field is hashed: its chunks start pre-split across the hash space. */
+function startsHashed(key: ShardKey): boolean {
+  return Object.values(key)[0] === 'hashed';
 }
 
 /** A value as a comparable scalar: Dates by time, ObjectIds by their hex (which starts with the time). */
@@ -97,9 +98,7 @@ function hash(v: Scalar): number {
 const HASH_SPACE = 2 ** 32;
 
 function keyOf(doc: Record<string, unknown>, key: ShardKey): KeyValue {
-  const fields = Object.keys(key);
-  if (isHashed(key)) return [hash(scalar(doc[fields[0] as string]))];
-  return fields.map((f) => scalar(doc[f]));
+  return Object.entries(key).map(([f, kind]) => (kind === 'hashed' ? hash(scalar(doc[f])) : scalar(doc[f])));
 }
 
 function cmpScalar(a: Scalar | typeof MIN | typeof MAX, b: Scalar | typeof MIN | typeof MAX): number {
@@ -169,7 +168,7 @@ export function shardCollection(key: ShardKey, options: { shards: number; chunkS
   checkShardKey(key);
   const { shards, chunkSize } = options;
   const chunks: Chunk[] = [];
-  if (isHashed(key)) {
+  if (startsHashed(key)) {
     const n = shards * 2;
     for (let i = 0; i < n; i++) {
       chunks.push({
@@ -240,22 +239,24 @@ function shardsOf(chunks: readonly Chunk[]): number[] {
  */
 export function route(c: ShardedCollection, filter: Record<string, unknown>): Route {
   const fields = Object.keys(c.key);
-  const first = fields[0] as string;
-  if (isHashed(c.key)) {
-    const b = bounds(filter[first]);
-    if (b?.low === undefined || b.high === undefined || cmpScalar(b.low.value, b.high.value) !== 0) return allShards(c);
-    const k: KeyValue = [hash(b.low.value)];
-    return { targeted: true, shards: shardsOf(c.chunks.filter((ch) => contains(ch, k))) };
-  }
   // Equality on a prefix of the key, then at most one range, like an index bound; the rest is open.
+  // A hashed field only helps with equality: a range of values is spread all over the hash space.
   const low: Point = [];
   const high: Point = [];
   for (const f of fields) {
     const b = bounds(filter[f]);
     if (b === undefined) break;
+    const equal = b.low !== undefined && b.high !== undefined && cmpScalar(b.low.value, b.high.value) === 0;
+    if (c.key[f] === 'hashed') {
+      if (!equal || b.low === undefined) break;
+      const h = hash(b.low.value);
+      low.push(h);
+      high.push(h);
+      continue;
+    }
     low.push(b.low?.value ?? MIN);
     high.push(b.high?.value ?? MAX);
-    if (b.low === undefined || b.high === undefined || cmpScalar(b.low.value, b.high.value) !== 0) break;
+    if (!equal) break;
   }
   if (low.length === 0) return allShards(c);
   while (low.length < fields.length) low.push(MIN);
