@@ -121,7 +121,7 @@ function checkPaths(doc: Doc, u: Doc): void {
 }
 
 /** Gives numbers written by an update the BSON type they were sent with (see numbers.ts). */
-function carryMarks(doc: Doc, ops: Doc): void {
+function carryMarks(doc: Doc, ops: Doc, old: Doc): void {
   for (const op of ['$set', '$inc', '$mul', '$min', '$max']) {
     const arg = ops[op];
     if (!isPlainObject(arg)) continue;
@@ -135,7 +135,8 @@ function carryMarks(doc: Doc, ops: Doc): void {
       const value = (container as Record<string, unknown>)[last];
       const sent = kindAt(arg, path);
       if (typeof value !== 'number') unmark(container, last);
-      else if (op === '$set') {
+      else if (op === '$set' || ((op === '$min' || op === '$max') && value !== getPath(old, path))) {
+        // $set, and a $min/$max that replaced the value, store the number with the type it was sent with.
         if (sent !== undefined) mark(container, last, sent);
         else unmark(container, last);
       } else if (sent === 'double') mark(container, last, 'double');
@@ -284,7 +285,7 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     const changed = applyOperators(next, ops, arrayFilters, inserting ? {} : filter);
     settlePending(next, old);
     if (changed.length === 0 && !inserting) return undefined;
-    carryMarks(next, ops);
+    carryMarks(next, ops, old);
   } else {
     next = '_id' in old ? { _id: old._id, ...u } : { ...u };
     copyMarks(u, next);

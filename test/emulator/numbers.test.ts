@@ -129,6 +129,15 @@ describe('$inc and $mul keep numeric types (manual: $inc, $mul "Mixed Type")', (
     expect(await readTyped(c, 2)).toEqual(expected);
   });
 
+  it('stores the value $max and $min chose with the type it was sent with', async () => {
+    await c.updateOne({ _id: 4 }, { $max: { n: 11 } });
+    await c.updateOne({ _id: 5 }, { $min: { price: 3 } });
+    await c.updateOne({ _id: 2 }, { $max: { n: Decimal128.fromString('10.5') } });
+
+    const expected = [{ n: t('int', '11') }, { price: t('int', '3') }, { n: t('decimal', '10.5') }];
+    expect([await readTyped(c, 4), await readTyped(c, 5), await readTyped(c, 2)]).toEqual(expected);
+  });
+
   it('refuses an $inc past the largest 64-bit integer and leaves the document as it was', async () => {
     const error = await rejection(c.updateOne({ _id: 7 }, { $inc: { n: 1 } }));
 
