@@ -327,7 +327,7 @@ describe('Withdraw with one guarded update', () => {
   // - findOne, check in JavaScript, then updateOne: concurrent withdrawals all pass the check and overdraw
   // - $set of a balance computed in JavaScript: concurrent withdrawals overwrite each other (lost updates)
   // - no balance condition in the filter: the balance goes negative
-  // - returning modifiedCount for a zero amount, or always true
+  // - always returning true: the caller cannot tell a refused withdrawal from a done one
 
   it('takes the amount off and returns true when the balance covers it', async () => {
     const start = rnd.int(1_000, 99_999);
