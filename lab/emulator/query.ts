@@ -18,6 +18,7 @@ import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
 import { jsonSchemaValidator } from './schema.ts';
+import { bucketStages, lookupStages } from './stage-rewrites.ts';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
 
@@ -426,6 +427,8 @@ function rewrite(pipeline: Doc[]): Doc[] {
       for (const [k, v] of Object.entries(stage.$facet)) facets[k] = Array.isArray(v) ? rewrite(v as Doc[]) : v;
       return [{ $facet: facets }];
     }
+    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
+    if (isPlainObject(stage.$lookup)) return lookupStages(stage.$lookup);
     return [stage];
   });
 }
