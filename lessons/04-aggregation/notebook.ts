@@ -152,7 +152,8 @@ const { rows: byCategorySql } = await sql.query(`
    GROUP BY i.category
    ORDER BY "revenueCents" DESC, i.category`, [march.start, march.end]);
 show(byCategorySql);
-show(JSON.stringify(byCategorySql) === JSON.stringify(byCategory), 'the same answer?');
+const same = (rows: Record<string, unknown>[]) => JSON.stringify(rows.map((r) => [r.category, r.revenueCents, r.units]));
+show(same(byCategorySql) === same(byCategory), 'the same answer?');
 // #endregion group-by
 
 cell('The order of stages is the meaning', `
@@ -268,7 +269,7 @@ show(await sql.query(`
     FROM (VALUES (3), (4)) v(x)`), 'PostgreSQL');
 const [divided] = await mongo.collection('orders').aggregate([
   { $limit: 1 },
-  { $project: { _id: 0, '7 / 2': { $divide: [7, 2] }, '$avg [3, 4]': { $avg: [3, 4] } } },
+  { $project: { _id: 0, '7 / 2': { $divide: [7, 2] }, 'avg of 3, 4': { $avg: [3, 4] } } },
 ]).toArray();
 show([divided], 'MongoDB');
 // #endregion division
