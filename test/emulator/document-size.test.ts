@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MongoServerError } from 'mongodb';
-import { type Doc, useMongo } from './helpers.ts';
+import { useMongo } from './helpers.ts';
 
 const mongo = useMongo('document_size');
 const MiB = 1024 * 1024;
 
 describe('BSON document size limit', () => {
   it('refuses an update whose result would pass 16 MB (17419) and keeps the document as it was', async () => {
-    const coll = mongo.db().collection<Doc>('grows');
+    const coll = mongo.db().collection<{ _id: number; chunks: string[] }>('grows');
     await coll.insertOne({ _id: 1, chunks: [] });
     const chunk = 'x'.repeat(MiB);
 
