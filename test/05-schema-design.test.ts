@@ -29,6 +29,12 @@ function postInput(): PostInput {
   };
 }
 
+/** An error a test expects, unless it is the starter's TodoError: that one must surface as "not started". */
+function expectedError(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'TodoError') throw error;
+  return error;
+}
+
 const paths = (result: ReturnType<Exercise['parsePost']>): string[] => (result.ok ? [] : result.problems.map((p) => p.path).sort());
 
 /** Whether an insert into `posts` was refused with 121 (true), accepted (false), or failed otherwise (the error). */
@@ -215,7 +221,7 @@ describe("Explain a rejected write", () => {
     try {
       ex.brokenRules(error);
     } catch (e) {
-      thrown = e;
+      thrown = expectedError(e);
     }
     expect(thrown instanceof MongoServerError ? thrown.code : thrown).toBe(expected);
   });
@@ -452,7 +458,7 @@ describe('Embed or reference: comments', () => {
   it('refuses a comment on a post that does not exist, with PostNotFoundError, and stores nothing', async () => {
     const missing = new ObjectId();
 
-    const error = await ex.addComment(db.mongo, missing, comments(1)[0]!).then(() => undefined, (e: unknown) => e);
+    const error = await ex.addComment(db.mongo, missing, comments(1)[0]!).then(() => undefined, expectedError);
 
     const expected = { name: 'PostNotFoundError', mentionsId: true, comments: 0 };
     expect({
