@@ -61,7 +61,7 @@ afterAll(() => {
 
 describe('npm run lesson, with no lesson', () => {
   it('lists lesson 01 with its title and "not started", and the course progress', async () => {
-    const expected = { code: 0, row: /^\s+1\s+SQL vs NoSQL\s.*\bnot started$/, course: /^\s+Course\s+\S+ 0\/5 tasks$/ };
+    const expected = { code: 0, row: /^\s+1\s+SQL vs NoSQL\s.*\bnot started$/, course: /^\s+Course\s+\S+ 0\/\d+ tasks$/ }; // \d+: every lesson's tasks, whichever lessons exist
 
     const run = await runCli(sandbox, []);
 
@@ -135,7 +135,7 @@ describe('--check on a finished exercise', () => {
     const list = await runCli(sandbox, []);
 
     expect(lines(list.stdout)).toContainEqual(expect.stringMatching(expected.listed));
-    expect(list.stdout).toMatch(/Course\s+\S+ 5\/5 tasks/);
+    expect(list.stdout).toMatch(/Course\s+\S+ 5\/\d+ tasks/); // lesson 01's five done, of every lesson's tasks
   }, TIMEOUT);
 });
 
