@@ -19,7 +19,16 @@ export function bucketStages(spec: Doc): Doc[] {
     then: lower,
   }));
   const which = { $switch: { branches, ...(spec.default === undefined ? {} : { default: spec.default }) } };
-  return [{ $group: { _id: which, ...output } }, { $sort: { _id: 1 } }];
+  const grouped = [{ $group: { _id: which, ...output } }, { $sort: { _id: 1 } }];
+  if (spec.default !== undefined) return grouped;
+  // Without a default, a value outside the boundaries is an error (mingo's $switch would give null):
+  // mingo's own $bucket raises it, so run that over the same input first and pass the documents on.
+  return [
+    { $facet: { check: [{ $bucket: { groupBy: spec.groupBy, boundaries: bounds } }], docs: [{ $match: {} }] } },
+    { $unwind: '$docs' },
+    { $replaceRoot: { newRoot: '$docs' } },
+    ...grouped,
+  ];
 }
 
 const LOCAL = 'nosqlLabLookupLocal';

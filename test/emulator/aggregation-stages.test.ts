@@ -3,6 +3,7 @@
  * file runs against a real server: npx vitest run test/emulator/aggregation-stages.test.ts
  */
 import { describe, expect, it } from 'vitest';
+import { MongoServerError } from 'mongodb';
 import { type Doc, useMongo } from './helpers.ts';
 
 const mongo = useMongo('aggregation_stages');
@@ -44,6 +45,19 @@ describe('$bucket (aggregation)', () => {
       .aggregate([{ $sort: { _id: 1 } }, { $bucket: { groupBy: '$year_born', boundaries: [1840, 1850, 1860, 1870, 1891, 1900], output: { names: { $push: '$last_name' } } } }])
       .toArray();
     expect(actual).toEqual(expected);
+  });
+});
+
+describe('$bucket without a default', () => {
+  it('fails on a value outside the boundaries (mongod: 40066), and puts such values in the default bucket when there is one', async () => {
+    const coll = await mongo.seed('artists_bucket_default', artists);
+
+    const failed = await coll.aggregate([{ $bucket: { groupBy: '$year_born', boundaries: [1850, 1900] } }]).toArray()
+      .then(() => 'no error', (e: unknown) => (e instanceof MongoServerError ? 'MongoServerError' : String(e)));
+    const withDefault = await coll.aggregate([{ $bucket: { groupBy: '$year_born', boundaries: [1850, 1900], default: 'other' } }]).toArray();
+
+    const expected = { failed: 'MongoServerError', withDefault: [{ _id: 1850, count: 4 }, { _id: 'other', count: 1 }] };
+    expect({ failed, withDefault }).toEqual(expected);
   });
 });
 
