@@ -61,8 +61,8 @@ export default defineLesson({
       hints: [
         'A post without schemaVersion is version 1, just like one marked 1. What must change to make it version 2, and where must that change end up besides the value you return?',
         'Split the tags text on commas, trim each, drop the empty ones. Then write back ONLY what changed (`$set: { tags, schemaVersion: 2 }`): replaceOne would put back fields another request changed after your read.',
-        'Another request may upgrade the same post between your read and your write. Put the version you read in the filter (`schemaVersion: { $in: [1, null] }`; null matches a missing field), so your write does nothing if it is already version 2.',
-        'Almost there: `findOne({ _id })`; if it is version 2 (or null) return it; else `updateOne({ _id, schemaVersion: { $in: [1, null] } }, { $set: { tags, schemaVersion: 2 } })` and return `findOne({ _id })` again.',
+        'Another request may upgrade the same post between your read and your write. Put the version you read in the filter: `schemaVersion: { $ne: 2 }` matches 1 and a missing field, so your write does nothing if someone made it version 2 meanwhile.',
+        'Almost there: `findOne({ _id: id })`; if it is null or version 2, return it; else `updateOne({ _id: id, schemaVersion: { $ne: 2 } }, { $set: { tags, schemaVersion: 2 } })` and return `findOne({ _id: id })` again.',
       ],
     },
     {

@@ -201,7 +201,7 @@ const tags = String(old?.tags).split(',').map((t) => t.trim()).filter(Boolean);
 const writes = [];
 for (const attempt of ['first reader', 'second reader, same old copy']) {
   const { modifiedCount } = await versioned.updateOne(
-    { _id: id, schemaVersion: { $in: [1, null] } },
+    { _id: id, schemaVersion: { $ne: 2 } },
     { $set: { tags, schemaVersion: 2 } },
   );
   writes.push({ attempt, modifiedCount });

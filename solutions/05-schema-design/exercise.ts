@@ -166,7 +166,7 @@ export async function readPost(db: Db, id: ObjectId): Promise<PostV2 | null> {
   if (post === null || post.schemaVersion === 2) return post as PostV2 | null;
   const tags = post.tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
   // why: the filter on schemaVersion makes the write-back a no-op if someone upgraded it meanwhile, and $set touches only what the upgrade changes, so a concurrent edit of another field survives.
-  await posts.updateOne({ _id: id, schemaVersion: { $in: [1, null] } } as Document, { $set: { tags, schemaVersion: 2 } });
+  await posts.updateOne({ _id: id, schemaVersion: { $ne: 2 } }, { $set: { tags, schemaVersion: 2 } });
   return (await posts.findOne({ _id: id })) as PostV2 | null; // what is stored now, whoever upgraded it
 }
 // #endregion lazy-upgrade
