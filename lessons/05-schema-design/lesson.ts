@@ -72,7 +72,7 @@ export default defineLesson({
         'The post page shows the newest few comments; the comment history grows without end. Which belongs inside the post (one read), and which in its own collection (no size limit)?',
         'A document may not pass 16 MB. `$push` alone grows the array forever; `$push: { recentComments: { $each: [comment], $slice: -RECENT_COMMENTS } }` keeps the newest N. What does a positive $slice keep?',
         'Count with `$inc: { commentCount: 1 }` in the same update. `matchedCount === 0` means there is no such post: throw PostNotFoundError before storing the comment.',
-        'Almost there: `updateOne({ _id: postId }, { $push: …, $inc: … })`, check matchedCount, then `db.collection(\'comments\').insertOne({ postId, ...comment })`.',
+        'Almost there: `db.collection<CommentedPost>(\'posts\').updateOne({ _id: postId }, { $push: …, $inc: … })` (the type lets the driver check $push), check matchedCount, then `db.collection(\'comments\').insertOne({ postId, ...comment })`.',
       ],
     },
   ],
