@@ -331,10 +331,12 @@ await mongo.collection('orders').insertOne({ ...bad, totalCents: '5000', items: 
 const [sum] = await mongo.collection('orders').aggregate([
   { $match: { placedAt: { $gte: march.start, $lt: march.end } } },
   { $group: { _id: null, orders: { $sum: 1 }, revenueCents: { $sum: '$totalCents' } } },
+  { $project: { _id: 0 } },
 ]).toArray();
-show([{ ...sum, 'revenueCents before': dashboard?.totals[0]?.revenueCents }], 'MongoDB');
-const refused = await sql
-  .query('INSERT INTO orders VALUES ($1, $2, $3, $4)', [bad._id, bad.customerId, bad.placedAt, '5000 cents'])
+const before = dashboard?.totals[0]?.revenueCents;
+show([{ ...sum, 'revenueCents before': before }], 'MongoDB');
+const row = [bad._id, bad.customerId, bad.placedAt, '5000 cents'];
+const refused = await sql.query('INSERT INTO orders VALUES ($1, $2, $3, $4)', row)
   .then(() => 'inserted', (error: Error) => error.message);
 show(refused, 'PostgreSQL');
 await mongo.collection('orders').deleteOne({ _id: 'o-bad' as never });
