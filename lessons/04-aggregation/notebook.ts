@@ -333,8 +333,8 @@ const [sum] = await mongo.collection('orders').aggregate([
   { $group: { _id: null, orders: { $sum: 1 }, revenueCents: { $sum: '$totalCents' } } },
   { $project: { _id: 0 } },
 ]).toArray();
-const before = dashboard?.totals[0]?.revenueCents;
-show([{ ...sum, 'revenueCents before': before }], 'MongoDB');
+const revenueBefore = dashboard?.totals[0]?.revenueCents;
+show([{ ...sum, 'revenueCents before': revenueBefore }], 'MongoDB');
 const row = [bad._id, bad.customerId, bad.placedAt, '5000 cents'];
 const refused = await sql.query('INSERT INTO orders VALUES ($1, $2, $3, $4)', row)
   .then(() => 'inserted', (error: Error) => error.message);
