@@ -19,6 +19,7 @@ import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
 import { jsonSchemaValidator } from './schema.ts';
+import { bucketStages, lookupStages } from './stage-rewrites.ts';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
 
@@ -448,6 +449,8 @@ function rewrite(pipeline: Doc[]): Doc[] {
       for (const [k, v] of Object.entries(stage.$facet)) facets[k] = Array.isArray(v) ? rewrite(v as Doc[]) : v;
       return [{ $facet: facets }];
     }
+    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
+    if (isPlainObject(stage.$lookup)) return lookupStages(stage.$lookup);
     return [stage];
   });
 }

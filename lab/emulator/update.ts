@@ -2,13 +2,14 @@
  * Update and delete semantics shared by update, delete and findAndModify: mongod's checks on the
  * update document, upserts seeded from the filter, and the new document computed with mingo.
  */
-import { ObjectId, Timestamp } from 'bson';
+import { ObjectId, Timestamp, calculateObjectSize } from 'bson';
 import { arith, stored, typed, type TNum } from './arithmetic.ts';
 import type { Ctx } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
 import { copyMarks, kindAt, mark, rescan, unmark } from './numbers.ts';
 import { applyOperators, matching, runPipeline, sortDocs, type QueryOptions } from './query.ts';
 import { validate } from './validation.ts';
+import { MAX_BSON_SIZE } from './wire.ts';
 import { clone, getPath, idFirst, isOperatorObject, isPlainObject, keyOf, render, setPath, type Doc } from './values.ts';
 
 type UpdateSpec = Doc | Doc[];
@@ -369,6 +370,7 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
     }
     if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
     doc = idFirst(doc);
+    checkSize(doc);
     validate(coll, doc, undefined, a.bypass);
     ctx.catalog.insert(coll, doc);
     out.upsertedId = doc._id;
@@ -384,12 +386,20 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
       if (out.after === undefined) out.after = old;
       continue;
     }
+    checkSize(next);
     validate(coll, next, old, a.bypass);
     ctx.catalog.replace(coll, idKey, next);
     out.modified += 1;
     if (out.after === undefined) out.after = next;
   }
   return out;
+}
+
+/** mongod refuses an update whose result would pass the 16 MB document limit (code 17419, "Location17419"). */
+function checkSize(doc: Doc): void {
+  if (calculateObjectSize(doc) > MAX_BSON_SIZE) {
+    throw new MongoError(17419, `Resulting document after update is larger than ${MAX_BSON_SIZE}`);
+  }
 }
 
 export function performDelete(ctx: Ctx, name: string, filter: Doc | undefined, limit: number, opts: QueryOptions, sort?: Doc): Doc[] {
