@@ -46,6 +46,7 @@ export const Codes = {
   Location40571: 40571,
   Location40601: 40601,
   Location13113: 13113,
+  CannotIndexParallelArrays: 171,
 } as const;
 
 const names: Record<number, string> = Object.fromEntries(Object.entries(Codes).map(([k, v]) => [v, k]));

@@ -1,0 +1,10 @@
+import { ObjectId } from 'bson';
+import { Store } from './lab/emulator/store.ts';
+const s = new Store();
+const c = s.getOrCreate('t', 'c');
+let t = performance.now();
+for (let i = 0; i < 200_000; i++) s.insert(c, { _id: new ObjectId(), n: i, email: `user${i}@example.com` });
+console.log('200k store inserts', performance.now() - t);
+t = performance.now();
+for (let i = 0; i < 1000; i++) s.insert(c, { _id: new ObjectId(), n: i, email: `x${i}` });
+console.log('1000 more', performance.now() - t);
