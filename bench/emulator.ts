@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { Aggregator, Query } from 'mingo';
+import { serialize } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { Document } from 'mongodb';
 import { startMongoEmulator } from '../lab/emulator/index.ts';
@@ -105,6 +106,13 @@ async function main(): Promise<void> {
     const findMs = await timed(RUNS, () => people.find(FILTER).sort(SORT).toArray());
     const localFindMs = await timed(RUNS, () => new Query(FILTER).find(docs).sort(SORT).all());
     const groupMs = await timed(RUNS, () => people.aggregate(PIPELINE).toArray());
+    // Moving documents: every document through the driver, against mingo plus BSON encoding in-process.
+    const fetchMs = await timed(RUNS, () => people.find({}).toArray());
+    // "The same documents": as stored, with the _id the driver gave each one.
+    const stored = await people.find({}).toArray();
+    const localFetchMs = await timed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).all() }));
+    const sortByNameMs = await timed(RUNS, () => people.find({}).sort({ name: 1 }).toArray());
+    const localSortByNameMs = await timed(RUNS, () => new Query({}).find(docs).sort({ name: 1 }).all());
     const localGroupMs = await timed(RUNS, () => new Aggregator(PIPELINE).run(docs));
 
     // 4. Equality find on 200,000 documents, without and then with an index on the field.
@@ -138,6 +146,8 @@ async function main(): Promise<void> {
       [`insertOne round trip, p99 (${INSERTS})`, percentile(insertTimes, 99), percentile(localInsertTimes, 99)],
       [`find filter+sort over ${DOCS} (${matches} docs)`, findMs, localFindMs],
       [`$group over ${DOCS}`, groupMs, localGroupMs],
+      [`fetch all ${DOCS} (mingo + BSON encode)`, fetchMs, localFetchMs],
+      [`sort all ${DOCS} by name`, sortByNameMs, localSortByNameMs],
     ];
 
     const cpu = cpus();
@@ -162,12 +172,13 @@ async function main(): Promise<void> {
     console.log(`One-update transaction beside them ${ms(txnMs).padStart(10)}   (withTransaction, median of ${BIG_RUNS})`);
     console.log('');
     console.log('Targets (issue 2, on a 2-core machine):');
-    const verdict = (value: number, limit: number) => (value < limit ? 'PASS' : 'MISS');
+    const verdict = (value: number, limit: number) => (value <= limit ? 'PASS' : 'MISS');
     const targets: [string, number, number][] = [
       ['insertOne median < 0.3 ms', insertMedian, 0.3],
       [`find+sort over ${DOCS} docs < 30 ms`, findMs, 30],
     ];
     targets.push([`indexed find ≥ 20× faster (ms ≤ scan/20)`, seekMs, scanMs / 20]);
+    targets.push([`fetch ${DOCS} ≤ 3× mingo + BSON (ms)`, fetchMs, 3 * localFetchMs]);
     for (const [label, value, limit] of targets) {
       console.log(`  ${label.padEnd(44)} ${ms(value).padStart(10)}   ${verdict(value, limit)}`);
     }
