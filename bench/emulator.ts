@@ -51,6 +51,15 @@ async function timed(runs: number, work: () => unknown): Promise<number> {
   return median(samples);
 }
 
+/** Mean CPU time (user + system, this process) of `runs` calls: steadier than wall time on a busy machine. */
+async function cpuTimed(runs: number, work: () => unknown): Promise<number> {
+  for (let i = 0; i < 2; i++) await work();
+  const start = process.cpuUsage();
+  for (let i = 0; i < runs; i++) await work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / runs;
+}
+
 /** Deterministic data: the same 10,000 documents on every run. */
 function makeDocs(): Document[] {
   let seed = 42;
@@ -111,6 +120,8 @@ async function main(): Promise<void> {
     // "The same documents": as stored, with the _id the driver gave each one.
     const stored = await people.find({}).toArray();
     const localFetchMs = await timed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).all() }));
+    const fetchCpuMs = await cpuTimed(RUNS, () => people.find({}).toArray());
+    const localFetchCpuMs = await cpuTimed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).all() }));
     const sortByNameMs = await timed(RUNS, () => people.find({}).sort({ name: 1 }).toArray());
     const localSortByNameMs = await timed(RUNS, () => new Query({}).find(docs).sort({ name: 1 }).all());
     const localGroupMs = await timed(RUNS, () => new Aggregator(PIPELINE).run(docs));
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
     }
     console.log('');
     console.log('insertOne "mingo in-process" is structuredClone + push: mingo has no insert of its own.');
+    console.log(`fetch all ${DOCS}, CPU time: ${ms(fetchCpuMs)} (emulator and driver, one process) vs ${ms(localFetchCpuMs)} in-process (${ratio(fetchCpuMs, localFetchCpuMs)})`);
     console.log('');
     console.log(`Equality find on ${BIG.toLocaleString('en')} documents (median of ${BIG_RUNS}):`);
     console.log(`  without an index (COLLSCAN)   ${ms(scanMs).padStart(10)}`);

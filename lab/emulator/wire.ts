@@ -168,6 +168,17 @@ export function bsonOf(doc: Document): Uint8Array {
   return bytes;
 }
 
+/** Array keys "0\0", "1\0", ... as bytes, made once. */
+const indexKeys: Buffer[] = [];
+function indexKey(i: number): Buffer {
+  let key = indexKeys[i];
+  if (key === undefined) {
+    for (let j = indexKeys.length; j <= i; j++) indexKeys.push(Buffer.from(`${j}\0`, 'latin1'));
+    key = indexKeys[i] as Buffer;
+  }
+  return key;
+}
+
 function isDocument(v: unknown): v is Document {
   if (v === null || typeof v !== 'object') return false;
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -192,9 +203,7 @@ function encodeCursorReply(doc: Document): Buffer | undefined {
   const topTail = serialize(rest);
   const docs = batch.map((d) => bsonOf(d as Document));
   let arrayLength = 4 + 1;
-  docs.forEach((b, i) => {
-    arrayLength += 1 + String(i).length + 1 + b.length;
-  });
+  for (let i = 0; i < docs.length; i++) arrayLength += 1 + indexKey(i).length + (docs[i] as Uint8Array).length;
   const cursorLength = 4 + 1 + batchKey.length + 1 + arrayLength + (cursorTail.length - 4);
   const topLength = 4 + 1 + 'cursor'.length + 1 + cursorLength + (topTail.length - 4);
   const out = Buffer.allocUnsafe(topLength);
@@ -211,13 +220,15 @@ function encodeCursorReply(doc: Document): Buffer | undefined {
   out[p++] = 0;
   out.writeInt32LE(arrayLength, p);
   p += 4;
-  docs.forEach((b, i) => {
+  for (let i = 0; i < docs.length; i++) {
+    const b = docs[i] as Uint8Array;
+    const key = indexKey(i);
     out[p++] = 0x03;
-    p += out.write(String(i), p, 'latin1');
-    out[p++] = 0;
+    out.set(key, p);
+    p += key.length;
     out.set(b, p);
     p += b.length;
-  });
+  }
   out[p++] = 0;
   out.set(cursorTail.subarray(4), p);
   p += cursorTail.length - 4;
