@@ -248,8 +248,13 @@ export interface Catalog {
   replace(coll: Collection, idKey: string, doc: Doc): void;
   remove(coll: Collection, idKey: string): void;
   /** Throws WriteBlocked (outside a transaction) when one of these documents is locked by an open transaction. */
-  checkWritable?(coll: Collection, idKeys: Iterable<string>): void;
+  checkWritable?(coll: Collection, idKeys: Iterable<string>, docs?: Iterable<Doc>): void;
   readonly inTransaction: boolean;
+}
+
+/** The lock id of a unique index key (beside the documents' own lock ids). */
+export function uniqueLockId(spec: IndexSpec, key: string): string {
+  return `\u0001${spec.name}\u0001${key}`;
 }
 
 export function lockKey(ns: string, idKey: string): string {
@@ -311,17 +316,33 @@ export class Store implements Catalog {
     return t !== undefined && t.inProgress ? t : undefined;
   }
 
-  checkWritable(coll: Collection, idKeys: Iterable<string>): void {
+  checkWritable(coll: Collection, idKeys: Iterable<string>, docs: Iterable<Doc> = []): void {
     if (this.locks.size === 0) return;
     for (const k of idKeys) {
       const t = this.holder(coll, k);
       if (t !== undefined) throw new WriteBlocked(t.ended);
     }
+    // A unique key an open transaction has written is locked too (mongod: the index entry conflicts).
+    for (const doc of docs) {
+      for (const spec of coll.indexes) {
+        if (spec.unique !== true) continue;
+        let entries: IndexEntry[];
+        try {
+          entries = indexKeys(spec, doc).entries;
+        } catch {
+          continue; // the write itself reports what is wrong with the document
+        }
+        for (const e of entries) {
+          const t = this.locks.get(lockKey(coll.ns, uniqueLockId(spec, e.key)));
+          if (t !== undefined && t.inProgress) throw new WriteBlocked(t.ended);
+        }
+      }
+    }
   }
 
   /** Before a live write: wait for a transaction's lock, and let open transactions keep the old version. */
-  private beforeWrite(coll: Collection, idKey: string): void {
-    this.checkWritable(coll, [idKey]);
+  private beforeWrite(coll: Collection, idKey: string, doc?: Doc): void {
+    this.checkWritable(coll, [idKey], doc !== undefined ? [doc] : []);
     if (this.open.size === 0) return;
     const before = coll.docs.get(idKey);
     for (const t of this.open) t.remember(coll.ns, idKey, before);
@@ -329,7 +350,7 @@ export class Store implements Catalog {
 
   insert(coll: Collection, doc: Doc): void {
     const idKey = keyOf(doc._id);
-    this.beforeWrite(coll, idKey);
+    this.beforeWrite(coll, idKey, doc);
     coll.insert(doc, ++this.clock);
     if (coll.options.capped === true) this.trimCapped(coll);
   }
@@ -348,7 +369,7 @@ export class Store implements Catalog {
   }
 
   replace(coll: Collection, idKey: string, doc: Doc): void {
-    this.beforeWrite(coll, idKey);
+    this.beforeWrite(coll, idKey, doc);
     coll.replace(idKey, doc, ++this.clock);
   }
 

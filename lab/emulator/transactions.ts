@@ -16,7 +16,7 @@
 import { Long, type Binary, type Document } from 'bson';
 import { Codes, MongoError } from './errors.ts';
 import { duplicateKeyError, ID_INDEX, indexKeys } from './indexes.ts';
-import { Collection, lockKey, noIndexBuildInTransaction, type Catalog, type OpenTransaction, type Store } from './store.ts';
+import { Collection, lockKey, noIndexBuildInTransaction, uniqueLockId, type Catalog, type OpenTransaction, type Store } from './store.ts';
 import { keyOf, type Doc } from './values.ts';
 
 const TRANSIENT = ['TransientTransactionError'];
@@ -133,7 +133,10 @@ export class TxnView extends Collection {
       if (spec.unique !== true || entries.length === 0) continue;
       for (const e of entries) {
         for (const h of this.live.holders(spec, e.values)) {
-          if (h !== idKey && !over.has(h)) throw duplicateKeyError(this.ns, spec, e.values);
+          if (h === idKey) continue;
+          // Taken outside since this transaction started: mongod reports the conflict, not a duplicate.
+          if ((this.live.stamps.get(h) ?? 0) > this.txn.startClock) throw writeConflict();
+          if (!over.has(h)) throw duplicateKeyError(this.ns, spec, e.values);
         }
       }
       for (const k of over) {
@@ -170,7 +173,7 @@ export class Transaction implements Catalog, OpenTransaction {
   readonly txnNumber: number;
   state: TxnState = 'inProgress';
   private readonly store: Store;
-  private readonly startClock: number;
+  readonly startClock: number;
   readonly startedAt = Date.now();
   /** ns -> this transaction's view of a live collection, or a collection it created. */
   private readonly views = new Map<string, Collection>();
@@ -248,7 +251,22 @@ export class Transaction implements Catalog, OpenTransaction {
     this.claim(coll, idKey);
     if (coll.versionOf(idKey) !== undefined) throw duplicateKeyError(coll.ns, ID_INDEX, [doc._id]);
     coll.checkTxnUnique(doc, idKey);
+    this.claimUnique(coll, doc);
     coll.writes.set(idKey, doc);
+  }
+
+  /** Locks the unique keys a written document holds, so outside writes of the same key wait. */
+  private claimUnique(coll: TxnView, doc: Doc): void {
+    for (const spec of coll.indexes) {
+      if (spec.unique !== true) continue;
+      for (const e of indexKeys(spec, doc).entries) {
+        const key = lockKey(coll.ns, uniqueLockId(spec, e.key));
+        const holder = this.store.locks.get(key);
+        if (holder !== undefined && holder !== this && holder.inProgress) throw writeConflict();
+        this.store.locks.set(key, this);
+        this.claimed.add(key);
+      }
+    }
   }
 
   replace(coll: Collection, idKey: string, doc: Doc): void {
@@ -258,6 +276,7 @@ export class Transaction implements Catalog, OpenTransaction {
     }
     this.claim(coll, idKey);
     coll.checkTxnUnique(doc, idKey);
+    this.claimUnique(coll, doc);
     coll.writes.set(idKey, doc);
   }
 

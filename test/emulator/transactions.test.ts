@@ -406,3 +406,49 @@ describe('Transactions and indexes', () => {
     expect((error as MongoServerError).code).toBe(11000);
   });
 });
+
+// Unique keys are written through the index, so they conflict like documents do.
+describe('Transactions and unique keys', () => {
+  async function emails(): Promise<Collection<{ _id: string; email: string }>> {
+    const coll = await mongo.seed<{ _id: string; email: string }>('emails', [{ _id: 'a', email: 'a@example.com' }]);
+    await coll.createIndex({ email: 1 }, { unique: true });
+    return coll;
+  }
+
+  it('makes an outside insert of a unique value the open transaction inserted wait, then fail with 11000 once it commits', async (ctx) => {
+    requireReplicaSet(ctx);
+    const coll = await emails();
+    const session = mongo.client().startSession();
+    try {
+      session.startTransaction();
+      await coll.insertOne({ _id: 'b', email: 'b@example.com' }, { session });
+      let finished = false;
+      const pending = coll.insertOne({ _id: 'c', email: 'b@example.com' }).catch((e: unknown) => e).finally(() => {
+        finished = true;
+      });
+      await coll.findOne({ _id: 'a' });
+      expect(finished).toBe(false);
+      await session.commitTransaction();
+      expect(((await pending) as MongoServerError).code).toBe(11000);
+    } finally {
+      await session.endSession();
+    }
+    expect((await coll.find({}).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'b']);
+  });
+
+  it('fails a transaction inserting a unique value taken outside since it started with WriteConflict (112)', async (ctx) => {
+    requireReplicaSet(ctx);
+    const coll = await emails();
+    const session = mongo.client().startSession();
+    try {
+      session.startTransaction();
+      await coll.findOne({ _id: 'a' }, { session });
+      await coll.insertOne({ _id: 'c', email: 'c@example.com' }); // outside, committed at once
+      const error = (await coll.insertOne({ _id: 'd', email: 'c@example.com' }, { session }).catch((e: unknown) => e)) as MongoServerError;
+      expect({ code: error.code, transient: error.hasErrorLabel('TransientTransactionError') }).toEqual({ code: 112, transient: true });
+    } finally {
+      await session.endSession();
+    }
+    expect((await coll.find({}).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'c']);
+  });
+});

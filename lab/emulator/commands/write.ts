@@ -29,8 +29,12 @@ const insert: Handler = (cmd, ctx) => {
   const ordered = cmd.ordered !== false;
   const bypass = cmd.bypassDocumentValidation === true;
   const coll = ctx.catalog.getOrCreate(ctx.db, name);
-  // Wait for transactions' locks on any of these _ids before inserting the first document.
-  ctx.catalog.checkWritable?.(coll, docs.flatMap((d) => (isPlainObject(d) && d._id !== undefined ? [keyOf(d._id)] : [])));
+  // Wait for transactions' locks on any of these _ids or unique keys before inserting the first document.
+  ctx.catalog.checkWritable?.(
+    coll,
+    docs.flatMap((d) => (isPlainObject(d) && d._id !== undefined ? [keyOf(d._id)] : [])),
+    docs.filter(isPlainObject),
+  );
   const writeErrors: Document[] = [];
   let n = 0;
   for (let i = 0; i < docs.length; i++) {
