@@ -98,6 +98,28 @@ describe('Queries through an index', () => {
   });
 });
 
+describe('Pipelines and counts through an index', () => {
+  it('answers a pipeline that starts with $match on an indexed field as a collection scan does', async () => {
+    const coll = await mongo.seed('pipeline', people);
+    await coll.createIndex({ city: 1 });
+    const pipeline = [{ $match: { city: { $in: ['London', 'Boston'] }, age: { $lt: 40 } } }, { $group: { _id: '$city', n: { $sum: 1 } } }, { $sort: { _id: 1 } }];
+    const viaIndex = await coll.aggregate(pipeline).toArray();
+    const viaScan = await coll.aggregate(pipeline, { hint: { $natural: 1 } }).toArray();
+    const expected = [
+      { _id: 'Boston', n: 1 },
+      { _id: 'London', n: 1 },
+    ];
+    expect({ viaIndex, viaScan }).toEqual({ viaIndex: expected, viaScan: expected });
+  });
+
+  it('counts the documents of an indexed filter with countDocuments', async () => {
+    const coll = await mongo.seed('counted', people);
+    await coll.createIndex({ age: 1 });
+    const expected = { exact: 2, range: 4 };
+    expect({ exact: await coll.countDocuments({ age: 36 }), range: await coll.countDocuments({ age: { $gte: 36, $lt: 80 } }) }).toEqual(expected);
+  });
+});
+
 describe('Indexes follow every write', () => {
   it('finds a document by its new value and not its old one after updateOne, through the index', async () => {
     const coll = await mongo.seed('maint_update', people);
