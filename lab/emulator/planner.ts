@@ -531,8 +531,9 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   for (const spec of hinted !== undefined ? [hinted] : base.indexes) {
     const tree = base.trees.get(spec.name);
     if (tree === undefined) continue;
-    const special = Object.values(spec.key).some((d) => typeof d !== 'number');
-    if (special) continue;
+    // Text, 2d, hashed and wildcard indexes answer other queries; hidden indexes are not planned with.
+    const special = Object.values(spec.key).some((d) => typeof d !== 'number') || Object.keys(spec.key).some((f) => f.includes('$'));
+    if (special || (hinted === undefined && spec.hidden === true)) continue;
     if (hinted === undefined && (!sparseUsable(spec, conds) || !impliesPartial(spec, conds))) continue;
     const fields = Object.keys(spec.key);
     const mk = base.multikey.get(spec.name) ?? new Set<number>();
@@ -570,10 +571,17 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   }
   if (candidates.length === 0) return collscan();
   if (candidates.length === 1) return candidates[0] as Plan;
-  // The trial: count the keys each candidate would examine, stopping at the best so far.
+  // The trial: count the keys each candidate would examine, stopping at the best so far. Plans
+  // with more leading equalities go first, so the cap is usually small from the start.
+  const points = (p: Plan): number => {
+    let n = 0;
+    while (n < p.bounds.length && (p.bounds[n] as FieldBounds).intervals.every(isPoint) && (p.bounds[n] as FieldBounds).constrained) n += 1;
+    return n;
+  };
+  const ordered = candidates.map((p) => [points(p), p] as const).sort((x, y) => y[0] - x[0]).map(([, p]) => p);
   let best: Plan | undefined;
   let bestKeys = Infinity;
-  for (const plan of candidates) {
+  for (const plan of ordered) {
     let keys = 0;
     const cap = bestKeys;
     scanKeys(plan, () => ++keys <= cap);

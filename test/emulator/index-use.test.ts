@@ -98,6 +98,25 @@ describe('Queries through an index', () => {
   });
 });
 
+describe('Which index the planner picks', () => {
+  it('picks the index that examines fewer keys when two indexes match the filter', async () => {
+    const coll = await mongo.seed('two_indexes', people);
+    await coll.createIndex({ city: 1 });
+    await coll.createIndex({ age: 1 });
+    const plan = await coll.find({ city: 'London', age: 41 }).explain('executionStats');
+    const ix = JSON.stringify(plan.queryPlanner.winningPlan);
+    // age 41 is one document; city London two: the age index examines fewer keys.
+    expect({ usesAge: ix.includes('"age_1"'), nReturned: plan.executionStats.nReturned }).toEqual({ usesAge: true, nReturned: 1 });
+  });
+
+  it('does not plan with a hidden index (Manual: "Hidden Indexes")', async () => {
+    const coll = await mongo.seed('hidden', people);
+    await coll.createIndex({ age: 1 }, { hidden: true });
+    const plan = await coll.find({ age: 36 }).explain('queryPlanner');
+    expect(stagesOf(plan.queryPlanner.winningPlan)).toEqual(['COLLSCAN']);
+  });
+});
+
 describe('Pipelines and counts through an index', () => {
   it('answers a pipeline that starts with $match on an indexed field as a collection scan does', async () => {
     const coll = await mongo.seed('pipeline', people);
