@@ -86,6 +86,8 @@ export class TxnView extends Collection {
   private readonly txn: Transaction;
   /** keyOf(_id) -> the document as this transaction wrote it (null = deleted). */
   readonly writes = new Map<string, Doc | null>();
+  /** Unique index name -> key -> keyOf(_id) of the document this transaction wrote holding it. */
+  private readonly uniqueKeys = new Map<string, Map<string, string>>();
   private readonly map: OverlayMap;
 
   constructor(live: Collection, txn: Transaction) {
@@ -127,26 +129,46 @@ export class TxnView extends Collection {
 
   /** Unique indexes as this transaction sees them: live holders still holding the key, and overlaid documents. */
   checkTxnUnique(doc: Doc, idKey: string): void {
-    const over = this.overlay();
+    const pre = this.txn.preimages.get(this.ns);
     for (const spec of this.live.indexes) {
+      if (spec.unique !== true) continue;
       const { entries } = indexKeys(spec, doc);
-      if (spec.unique !== true || entries.length === 0) continue;
+      const mine = this.uniqueKeys.get(spec.name);
       for (const e of entries) {
         for (const h of this.live.holders(spec, e.values)) {
           if (h === idKey) continue;
           // Taken outside since this transaction started: mongod reports the conflict, not a duplicate.
           if ((this.live.stamps.get(h) ?? 0) > this.txn.startClock) throw writeConflict();
-          if (!over.has(h)) throw duplicateKeyError(this.ns, spec, e.values);
+          // A holder this transaction rewrote is judged by its new version (uniqueKeys) below.
+          if (!this.writes.has(h) && !(pre?.has(h) ?? false)) throw duplicateKeyError(this.ns, spec, e.values);
         }
+        const holder = mine?.get(e.key);
+        if (holder !== undefined && holder !== idKey) throw duplicateKeyError(this.ns, spec, e.values);
       }
-      for (const k of over) {
-        if (k === idKey) continue;
-        const other = this.versionOf(k);
-        if (other === undefined) continue;
-        const theirs = new Set(indexKeys(spec, other).entries.map((x) => x.key));
+      if (pre === undefined || entries.length === 0) continue;
+      // Snapshot versions of documents changed outside since: usually none or a few.
+      for (const [k, old] of pre) {
+        if (k === idKey || old === null || this.writes.has(k)) continue;
+        const theirs = new Set(indexKeys(spec, old).entries.map((x) => x.key));
         for (const e of entries) if (theirs.has(e.key)) throw duplicateKeyError(this.ns, spec, e.values);
       }
     }
+  }
+
+  /** Records a write (null = delete), keeping the unique keys this transaction's documents hold. */
+  put(idKey: string, doc: Doc | null): void {
+    const before = this.writes.get(idKey);
+    for (const spec of this.live.indexes) {
+      if (spec.unique !== true) continue;
+      let mine = this.uniqueKeys.get(spec.name);
+      if (mine === undefined) {
+        mine = new Map();
+        this.uniqueKeys.set(spec.name, mine);
+      }
+      if (before !== undefined && before !== null) for (const e of indexKeys(spec, before).entries) if (mine.get(e.key) === idKey) mine.delete(e.key);
+      if (doc !== null) for (const e of indexKeys(spec, doc).entries) mine.set(e.key, idKey);
+    }
+    this.writes.set(idKey, doc);
   }
 
   override insert(): void {
@@ -252,7 +274,7 @@ export class Transaction implements Catalog, OpenTransaction {
     if (coll.versionOf(idKey) !== undefined) throw duplicateKeyError(coll.ns, ID_INDEX, [doc._id]);
     coll.checkTxnUnique(doc, idKey);
     this.claimUnique(coll, doc);
-    coll.writes.set(idKey, doc);
+    coll.put(idKey, doc);
   }
 
   /** Locks the unique keys a written document holds, so outside writes of the same key wait. */
@@ -277,7 +299,7 @@ export class Transaction implements Catalog, OpenTransaction {
     this.claim(coll, idKey);
     coll.checkTxnUnique(doc, idKey);
     this.claimUnique(coll, doc);
-    coll.writes.set(idKey, doc);
+    coll.put(idKey, doc);
   }
 
   remove(coll: Collection, idKey: string): void {
@@ -286,7 +308,7 @@ export class Transaction implements Catalog, OpenTransaction {
       return;
     }
     this.claim(coll, idKey);
-    coll.writes.set(idKey, null);
+    coll.put(idKey, null);
   }
 
   /** Applies the writes to the live store, all or nothing. */
