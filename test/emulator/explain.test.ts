@@ -110,8 +110,8 @@ describe('Explain: a range and a sort on a compound index', () => {
     expect(ix.direction).toBe('backward');
   });
 
-  it('adds a blocking SORT stage when the sort field is not next in the index', async () => {
-    const s = summary(await coll.find({ city: 'Oslo' }).sort({ email: 1 }).explain('executionStats'));
+  it('adds a blocking SORT stage when the sort has a field the index does not hold', async () => {
+    const s = summary(await coll.find({ city: 'Oslo' }).sort({ age: -1, nickname: 1 }).explain('executionStats'));
     expect(s.stages.includes('SORT')).toBe(true);
   });
 });
