@@ -18,6 +18,7 @@ import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
+import { planMatching } from './planner.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import { bucketStages, lookupStages } from './stage-rewrites.ts';
 import type { Collection, Catalog } from './store.ts';
@@ -271,34 +272,9 @@ export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Que
   }
 }
 
-/** Whether a filter names one _id by plain equality, so a direct lookup can replace a scan. */
-function idLookup(filter: Doc | undefined): unknown {
-  if (filter === undefined || !('_id' in filter)) return undefined;
-  const v = filter._id;
-  if (v === null || v === undefined || v instanceof RegExp || Array.isArray(v)) return undefined;
-  if (isOperatorObject(v)) return isPlainObject(v) && Object.keys(v).length === 1 && '$eq' in v ? v.$eq : undefined;
-  if (isPlainObject(v)) return undefined;
-  return v;
-}
-
-/** Documents matching the filter, in natural order, each with its _id key. */
+/** Documents matching the filter, each with its _id key: through an index when one helps (planner.ts). */
 export function matching(coll: Collection | undefined, filter: Doc | undefined, extra?: QueryOptions): Array<[string, Doc]> {
-  if (coll === undefined) return [];
-  const q = compileQuery(filter, extra);
-  const id = idLookup(filter);
-  const out: Array<[string, Doc]> = [];
-  try {
-    if (id !== undefined) {
-      const k = keyOf(id);
-      const doc = coll.docs.get(k);
-      if (doc !== undefined && q.test(doc)) out.push([k, doc]);
-      return out;
-    }
-    for (const entry of coll.docs) if (q.test(entry[1])) out.push(entry);
-  } catch (err) {
-    throw fromMingo(err, 'query');
-  }
-  return out;
+  return planMatching(coll, filter, extra);
 }
 
 export interface FindSpec {

@@ -357,6 +357,8 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
     targets = order.map((d) => [byDoc.get(d) as string, d]);
   }
   if (!a.multi) targets = targets.slice(0, 1);
+  // A multi-document write waits for transactions' locks before changing anything (see Store.checkWritable).
+  if (coll !== undefined && targets.length > 1) ctx.catalog.checkWritable?.(coll, targets.map(([k]) => k));
   const out: UpdateOutcome = { matched: 0, modified: 0 };
   if (targets.length === 0) {
     if (!a.upsert) return out;
@@ -412,6 +414,7 @@ export function performDelete(ctx: Ctx, name: string, filter: Doc | undefined, l
   }
   if (limit === 1) targets = targets.slice(0, 1);
   if (coll === undefined) return [];
+  if (targets.length > 1) ctx.catalog.checkWritable?.(coll, targets.map(([k]) => k));
   for (const [idKey] of targets) ctx.catalog.remove(coll, idKey);
   return targets.map(([, d]) => d);
 }
