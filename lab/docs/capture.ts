@@ -18,7 +18,7 @@ import { dedent } from '../notebook/print.ts';
 import { setNotebook, type NotebookContext } from '../notebook/context.ts';
 import { splitCells } from '../notebook/source.ts';
 import { LESSONS_DIR, ROOT, relative } from '../paths.ts';
-import { normaliseOutput, type CapturedCell, type CapturedItem, type CapturedLesson } from './captured.ts';
+import { looseOutput, normaliseOutput, type CapturedCell, type CapturedItem, type CapturedLesson } from './captured.ts';
 
 export const GENERATED_DIR = join(ROOT, 'docs', 'generated');
 
@@ -109,12 +109,50 @@ export async function captureLesson(lesson: Lesson): Promise<CapturedLesson> {
   };
 }
 
-/** What must match for a committed file to count as fresh: everything, with outputs normalised. */
-function comparable(lesson: CapturedLesson): string {
+/**
+ * What must match for a committed file to count as fresh: everything, with outputs normalised. `shape`
+ * is the committed file, whose `volatile` marks say which outputs vary by design.
+ */
+function comparable(lesson: CapturedLesson, shape: CapturedLesson): string {
   return JSON.stringify({
     ...lesson,
-    cells: lesson.cells.map((c) => ({ ...c, items: c.items.map((i) => ('output' in i ? { output: normaliseOutput(i.output) } : i)) })),
+    cells: lesson.cells.map((c, ci) => ({
+      ...c,
+      items: c.items.map((item, ii) => {
+        if (!('output' in item)) return item;
+        const marked = shape.cells[ci]?.items[ii];
+        return { output: marked && 'output' in marked && marked.volatile ? looseOutput(item.output) : normaliseOutput(item.output) };
+      }),
+    })),
   }, null, 1);
+}
+
+/** How many times `npm run docs:outputs` runs a notebook to tell outputs that vary from those that do not. */
+const CAPTURES = 3;
+
+/** The last capture, with its outputs that differ in any other capture (beyond times) marked volatile. */
+function markVolatile(captures: readonly CapturedLesson[]): CapturedLesson {
+  const last = captures[captures.length - 1] as CapturedLesson;
+  return {
+    ...last,
+    cells: last.cells.map((cell, ci) => ({
+      ...cell,
+      items: cell.items.map((item, ii) => {
+        if (!('output' in item)) return item;
+        const same = captures.every((c) => {
+          const other = c.cells[ci]?.items[ii];
+          return other !== undefined && 'output' in other && normaliseOutput(other.output) === normaliseOutput(item.output);
+        });
+        return same ? { output: item.output } : { output: item.output, volatile: true as const };
+      }),
+    })),
+  };
+}
+
+async function captureRepeatedly(lesson: Lesson): Promise<CapturedLesson> {
+  const captures: CapturedLesson[] = [];
+  for (let i = 0; i < CAPTURES; i++) captures.push(await captureLesson(lesson));
+  return markVolatile(captures);
 }
 
 /** The first difference between two comparable forms, as a short sentence. */
@@ -127,7 +165,7 @@ function firstDifference(was: CapturedLesson, now: CapturedLesson): string {
     const b = now.cells[i];
     if (!a || !b) continue;
     if (JSON.stringify(a.lines) !== JSON.stringify(b.lines) || a.title !== b.title || a.prose !== b.prose) return `cell ${i + 1} ("${b.title}") has new code or prose`;
-    if (comparable({ ...now, cells: [a] }) !== comparable({ ...now, cells: [b] })) return `cell ${i + 1} ("${b.title}") prints something else now`;
+    if (comparable({ ...now, cells: [a] }, { ...was, cells: [a] }) !== comparable({ ...now, cells: [b] }, { ...was, cells: [a] })) return `cell ${i + 1} ("${b.title}") prints something else now`;
   }
   return 'the captured backends differ';
 }
@@ -146,12 +184,13 @@ async function main(args: readonly string[]): Promise<number> {
     const id = lessonId(lesson);
     const path = generatedPath(id);
     const started = performance.now();
-    const now = await captureLesson(lesson);
+    // Writing captures several times, so that outputs which vary by design are marked as such.
+    const now = check ? await captureLesson(lesson) : await captureRepeatedly(lesson);
     const ms = (performance.now() - started).toFixed(0);
     if (check) {
       const was = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as CapturedLesson) : undefined;
       if (!was) stale.push(`${relative(path)} is missing`);
-      else if (comparable(was) !== comparable(now)) stale.push(`${relative(path)} is stale: ${firstDifference(was, now)}`);
+      else if (comparable(was, was) !== comparable(now, was)) stale.push(`${relative(path)} is stale: ${firstDifference(was, now)}`);
       else process.stderr.write(`✓ ${relative(path)} is fresh (${now.cells.length} cells, ${ms} ms)\n`);
     } else {
       writeFileSync(path, `${JSON.stringify(now, null, 2)}\n`);

@@ -15,8 +15,12 @@ export interface CapturedLine {
   readonly text: string;
 }
 
-/** What a cell printed, in order: output (from `show()` or `console.log`) and prose (from `note()`). */
-export type CapturedItem = { readonly output: string } | { readonly note: string };
+/**
+ * What a cell printed, in order: output (from `show()` or `console.log`) and prose (from `note()`).
+ * `volatile` marks output that differed between two captures (random ids, tokens, jittered TTLs):
+ * the freshness check compares its shape, not its numbers.
+ */
+export type CapturedItem = { readonly output: string; readonly volatile?: true } | { readonly note: string };
 
 export interface CapturedCell {
   readonly title: string;
@@ -55,4 +59,13 @@ export function normaliseOutput(text: string): string {
     .replace(/\b[A-Za-z0-9_-]{20,}\b/g, '<token>')
     .replace(/─+/g, '─')
     .replace(/[ \t]+/g, ' ');
+}
+
+/** For output that changes from run to run by design: every number, hex run and token replaced too. */
+export function looseOutput(text: string): string {
+  return normaliseOutput(text)
+    .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b/g, '<hex>')
+    .replace(/(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{10,}/g, '<token>')
+    .replace(/\d+(?:\.\d+)?/g, '#')
+    .replace(/ +/g, ' ');
 }
