@@ -4,7 +4,7 @@
  * COPY, SET … KEEPTTL, SINTERCARD, ZRANDMEMBER, LMPOP, TOUCH).
  */
 import type { MockInternals } from './internals.ts';
-import { replyError, SYNTAX, toInt, upper, WRONGTYPE, wrongArgs } from './internals.ts';
+import { NOT_INTEGER, replyError, SYNTAX, toInt, upper, WRONGTYPE, wrongArgs } from './internals.ts';
 import { isStream, cloneStream } from './stream-store.ts';
 
 export type RedisType = 'none' | 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
@@ -54,6 +54,21 @@ export function checkKeyTypes(mock: MockInternals, command: string, args: readon
   if (!rule) return;
   const keys = rule.keys === 'first' ? args.slice(0, 1) : rule.keys === 'first-two' ? args.slice(0, 2) : args;
   for (const key of keys) if (typeof key === 'string') expectType(mock, key, rule.type);
+  if (command === 'zadd') checkScores(args.slice(1).map(String));
+}
+
+const ZADD_FLAGS = new Set(['NX', 'XX', 'GT', 'LT', 'CH', 'INCR']);
+
+/** ZADD's scores must be floats (ioredis-mock stores NaN): Redis's own error text. */
+function checkScores(args: string[]): void {
+  let i = 0;
+  while (i < args.length && ZADD_FLAGS.has(upper(args[i]))) i++;
+  for (; i < args.length; i += 2) {
+    const score = args[i]!.toLowerCase();
+    if (!['inf', '+inf', '-inf'].includes(score) && (score.trim() === '' || Number.isNaN(Number(score)))) {
+      throw replyError('ERR value is not a valid float');
+    }
+  }
 }
 
 export const guardedCommands = Object.keys(KEY_TYPES);
@@ -117,6 +132,19 @@ export const keyCommands = {
     return 1;
   },
 
+  incr(this: MockInternals, key: string): number {
+    return addTo(this, key, '1', 1);
+  },
+  incrby(this: MockInternals, key: string, by: string): number {
+    return addTo(this, key, by, 1);
+  },
+  decr(this: MockInternals, key: string): number {
+    return addTo(this, key, '1', -1);
+  },
+  decrby(this: MockInternals, key: string, by: string): number {
+    return addTo(this, key, by, -1);
+  },
+
   touch(this: MockInternals, ...keys: string[]): number {
     return keys.filter((key) => this.data.has(key)).length;
   },
@@ -170,6 +198,17 @@ export const keyCommands = {
     return popFromFirst(this, keys, left, count);
   },
 };
+
+/** INCR and friends: Redis refuses a value or an increment that is not a 64-bit integer (ioredis-mock stores NaN). */
+function addTo(mock: MockInternals, key: string, by: string, sign: 1 | -1): number {
+  expectType(mock, key, 'string');
+  const current = mock.data.has(key) ? String(mock.data.get(key)) : '0';
+  if (!/^-?\d+$/.test(current) || !/^-?\d+$/.test(by)) throw replyError(NOT_INTEGER);
+  const next = BigInt(current) + BigInt(sign) * BigInt(by);
+  if (next > 9223372036854775807n || next < -9223372036854775808n) throw replyError('ERR increment or decrement would overflow');
+  mock.data.set(key, next.toString());
+  return Number(next);
+}
 
 export function parseMpop(numkeys: string, rest: string[]): { keys: string[]; left: boolean; count: number } {
   const n = toInt(numkeys, 'ERR numkeys should be greater than 0');
