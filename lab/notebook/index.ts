@@ -17,12 +17,20 @@ import { printCell, printNote } from './print.ts';
 
 /** Starts the next cell. `prose` (a template string) is shown above the cell's code. */
 export function cell(title: string, prose?: string): void {
-  printCell(currentNotebook(), title, prose);
+  const ctx = currentNotebook();
+  if (ctx?.capture) {
+    ctx.capture.cell(title, prose);
+    ctx.index += 1;
+    return;
+  }
+  printCell(ctx, title, prose);
 }
 
 /** Prose between lines of code; hidden from the code listing. */
 export function note(prose: string): void {
-  printNote(prose);
+  const capture = currentNotebook()?.capture;
+  if (capture) capture.note(prose);
+  else printNote(prose);
 }
 
 /** Prints a value: rows as a table (a query result or an array of flat objects), the rest inspected. */

@@ -4,7 +4,7 @@ import type { NotebookContext } from './context.ts';
 
 const WIDTH = 78;
 
-function dedent(text: string): string {
+export function dedent(text: string): string {
   const lines = text.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.match(/^ */)?.[0].length ?? 0));
   return lines.map((l) => l.slice(indent)).join('\n');
