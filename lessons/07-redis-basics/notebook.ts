@@ -35,7 +35,8 @@ await redis.set('shop:forever', 'no TTL');
 const keys = ['shop:feed:user:123', 'shop:oops', 'shop:forever', 'shop:missing'];
 const ttls = [];
 for (const key of keys) {
-  ttls.push({ key, TTL: await redis.ttl(key), PTTL: await redis.pttl(key) });
+  const pttl = await redis.pttl(key); // rounded: a few ms pass between SET and PTTL
+  ttls.push({ key, TTL: await redis.ttl(key), PTTL: pttl > 0 ? Math.round(pttl / 100) * 100 : pttl });
 }
 show(ttls);
 // #endregion ttl
