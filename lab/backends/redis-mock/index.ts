@@ -73,6 +73,16 @@ function guard(mock: MockInternals, name: string): void {
   };
 }
 
+/**
+ * A real server registers a subscription only when SUBSCRIBE arrives, a round trip later; ioredis-mock
+ * registers it at once, which hides the bug of publishing before the subscription is confirmed.
+ * Deferring it to the next turn of the event loop makes that bug show offline as it does on a server.
+ */
+function deferSubscription(mock: MockInternals, name: 'subscribe' | 'psubscribe'): void {
+  const original = mock[name] as (...args: unknown[]) => Promise<unknown>;
+  mock[name] = (...args: unknown[]) => new Promise((resolve) => setImmediate(resolve)).then(() => original(...args));
+}
+
 type MockConstructor = new (options?: object) => MockInternals;
 const Base = RedisMock as unknown as MockConstructor;
 
@@ -90,6 +100,8 @@ class LabRedisMock extends Base {
     (Base.prototype as unknown as { _initCommands(this: MockInternals): void })._initCommands.call(this);
     for (const name of guardedCommands) guard(this, name);
     for (const [name, impl] of Object.entries(LAB_COMMANDS)) install(this, name, impl);
+    deferSubscription(this, 'subscribe');
+    deferSubscription(this, 'psubscribe');
   }
 
   /** Another connection to the same keyspace, with the lab's commands too (ioredis-mock's own would lack them). */
