@@ -175,4 +175,30 @@ describe('Scripts and transactions', () => {
     const replies = await r.redis.multi().incr(k).expire(k, 60).get(k).exec();
     expect(replies).toEqual([[null, 1], [null, 1], [null, '1']]);
   });
+
+  it('WATCH makes EXEC reply null when another connection changed the key', async () => {
+    const k = r.key('w');
+    await r.redis.set(k, '1');
+    const other = r.duplicate();
+    await r.redis.watch(k);
+    await other.set(k, '2');
+    expect(await r.redis.multi().set(k, '3').exec()).toBeNull();
+    expect(await r.redis.get(k)).toBe('2');
+  });
+
+  it('a sliding-window limiter in Lua: ZREMRANGEBYSCORE, ZCARD, ZADD, PEXPIRE', async () => {
+    const k = r.key('window');
+    const script = `
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+      if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+      redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+      redis.call('PEXPIRE', KEYS[1], ARGV[2])
+      return 1`;
+    const now = Date.now();
+    const replies = [];
+    for (let i = 0; i < 5; i++) replies.push(await r.redis.eval(script, 1, k, now + i, 60_000, 3, `req-${i}`));
+    expect(replies).toEqual([1, 1, 1, 0, 0]);
+    expect(await r.redis.zcard(k)).toBe(3);
+    expect(await r.redis.pttl(k)).toBeGreaterThan(55_000);
+  });
 });
