@@ -32,7 +32,8 @@ await redis.set('shop:feed:user:123', '[post1, post2]', 'EX', 3600);
 // Meant an hour, but PX counts milliseconds: gone in 3.6 seconds.
 await redis.set('shop:oops', 'meant an hour', 'PX', 3600);
 await redis.set('shop:forever', 'no TTL');
-const keys = ['shop:feed:user:123', 'shop:oops', 'shop:forever', 'shop:missing'];
+const keys = ['shop:feed:user:123', 'shop:oops', 'shop:forever'];
+keys.push('shop:missing');
 const ttls = [];
 for (const key of keys) {
   const pttl = await redis.pttl(key); // rounded: a few ms pass between SET and PTTL
@@ -58,7 +59,7 @@ show([
   { command: 'SET … u2 NX', reply: await redis.set(ada, 'u2', 'NX') },
   { command: 'SET … u3 XX GET', reply: await redis.set(ada, 'u3', 'XX', 'GET') },
   { command: 'GET', reply: await redis.get(ada) },
-  { command: 'SET …adax u4 XX', reply: await redis.set(`${ada}x`, 'u4', 'XX') },
+  { command: 'SET …x u4 XX', reply: await redis.set(`${ada}x`, 'u4', 'XX') },
 ]);
 // #endregion nx-xx
 
@@ -71,7 +72,8 @@ cell('Read and refresh in one step: GETEX', `
 await redis.set('shop:session:abc', 'user:42', 'EX', 10);
 const before = await redis.ttl('shop:session:abc');
 const value = await redis.getex('shop:session:abc', 'EX', 1800);
-show({ value, ttlBefore: before, ttlAfter: await redis.ttl('shop:session:abc') });
+const after = await redis.ttl('shop:session:abc');
+show({ value, ttlBefore: before, ttlAfter: after });
 // #endregion getex
 
 cell('Counters: INCR, and why GET then SET loses updates', `
@@ -157,7 +159,9 @@ await redis.del('shop:pages:by-views');
 for (const page of ['home', 'cart', 'home', 'search', 'home', 'cart']) {
   await redis.zincrby('shop:pages:by-views', 1, page);
 }
-const flat = await redis.zrange('shop:pages:by-views', 0, 1, 'REV', 'WITHSCORES');
+const flat = await redis.zrange(
+  'shop:pages:by-views', 0, 1, 'REV', 'WITHSCORES',
+);
 const top = [];
 for (let i = 0; i < flat.length; i += 2) {
   top.push({ page: flat[i], views: Number(flat[i + 1]) }); // scores come as strings
@@ -180,7 +184,9 @@ async function scanAll(pattern: string): Promise<string[]> {
   const found = new Set<string>(); // SCAN may return a key twice
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5);
+    const [next, keys] = await redis.scan(
+      cursor, 'MATCH', pattern, 'COUNT', 5,
+    );
     pages.push({ cursor: next, keys: keys.length });
     keys.forEach((key) => found.add(key));
     cursor = next;

@@ -17,7 +17,9 @@ const { redis } = await backends();
 // #region connections
 const subscriber = redis.duplicate();
 await subscriber.subscribe('chat:room:lobby');
-const refused = await subscriber.get('anything').catch((e: Error) => e.message);
+const refused = await subscriber
+  .get('anything')
+  .catch((e: Error) => e.message);
 show(refused, 'GET on the subscribed connection');
 // #endregion connections
 
@@ -30,7 +32,8 @@ cell('PUBLISH and SUBSCRIBE, with JSON', `
 // #region publish
 function nextMessage(conn: Redis, event = 'message'): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no message within 2 s')), 2_000);
+    const fail = (): void => reject(new Error('no message within 2 s'));
+    const timer = setTimeout(fail, 2_000);
     conn.once(event, (...args: string[]) => {
       clearTimeout(timer);
       resolve(args);
@@ -39,7 +42,8 @@ function nextMessage(conn: Redis, event = 'message'): Promise<string[]> {
 }
 const arriving = nextMessage(subscriber);
 const sent = { room: 'lobby', from: 'Ada', text: 'Hello, lobby!' };
-const receivers = await redis.publish('chat:room:lobby', JSON.stringify(sent));
+const json = JSON.stringify(sent);
+const receivers = await redis.publish('chat:room:lobby', json);
 const [channel, text] = await arriving;
 show({ receivers, channel, received: JSON.parse(text!) });
 // #endregion publish
@@ -74,7 +78,8 @@ cell('Fire and forget: an offline subscriber misses it', `
 `);
 // #region fire-and-forget
 const late = redis.duplicate();
-const whileOffline = await redis.publish('alerts:ops', 'first: nobody listens');
+const first = 'first: nobody listens';
+const whileOffline = await redis.publish('alerts:ops', first);
 await late.subscribe('alerts:ops');
 const lateArrival = nextMessage(late);
 await redis.publish('alerts:ops', 'second: after subscribing');
@@ -101,8 +106,10 @@ for (const [i, orderId] of orders.entries()) {
 }
 const entries = await redis.xrange('shop:orders', '-', '+');
 const firstId = entries[0]![0];
-show({ length: await redis.xlen('shop:orders'), idShape: firstId.replace(/^\d+/, '<ms>') });
-show(entries.map(([, fields]) => JSON.parse(fields[1]!)), 'the entries, in order');
+const idShape = firstId.replace(/^\d+/, '<ms>');
+show({ length: await redis.xlen('shop:orders'), idShape });
+const events = entries.map(([, fields]) => JSON.parse(fields[1]!));
+show(events, 'the entries, in order');
 // #endregion xadd
 
 cell('A consumer group shares the work', `
@@ -116,7 +123,8 @@ await redis.xgroup('CREATE', 'shop:orders', 'billing', '0');
 type StreamReply = [string, [string, string[]][]][] | null;
 async function readNew(consumer: string, count: number): Promise<string[]> {
   const reply = (await redis.xreadgroup(
-    'GROUP', 'billing', consumer, 'COUNT', count, 'STREAMS', 'shop:orders', '>',
+    'GROUP', 'billing', consumer, 'COUNT', count,
+    'STREAMS', 'shop:orders', '>',
   )) as StreamReply;
   return (reply?.[0]?.[1] ?? []).map(([, fields]) => JSON.parse(fields[1]!).orderId);
 }
@@ -141,8 +149,8 @@ const aIds = aEntries![1].map(([id]) => id);
 const acked = await redis.xack('shop:orders', 'billing', ...aIds);
 const pendingAfter = await redis.xpending('shop:orders', 'billing');
 show([
-  { when: 'before XACK', count: pendingBefore[0], perConsumer: pendingBefore[3] },
-  { when: `after worker-a acked ${acked}`, count: pendingAfter[0], perConsumer: pendingAfter[3] },
+  { when: 'before XACK', count: pendingBefore[0], each: pendingBefore[3] },
+  { when: `after ${acked} acked`, count: pendingAfter[0], each: pendingAfter[3] },
 ]);
 // #endregion ack
 note(`
@@ -165,7 +173,7 @@ async function idleAtLeast(ms: number): Promise<void> {
       'shop:orders', 'billing', 'IDLE', ms, '-', '+', 10, 'worker-b',
     )) as unknown[];
     if (idle.length > 0) return;
-    if (Date.now() > deadline) throw new Error(`not idle ${ms} ms within 2 s`);
+    if (Date.now() > deadline) throw new Error(`not idle ${ms} ms in 2 s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -187,16 +195,19 @@ cell('Trimming: MAXLEN', `
   which is cheaper and keeps at least n.
 `);
 // #region maxlen
-await redis.del('shop:clicks:exact', 'shop:clicks:about', 'shop:clicks:all');
+const exact = 'shop:clicks:exact';
+const about = 'shop:clicks:about';
+const all = 'shop:clicks:all';
+await redis.del(exact, about, all);
 for (let i = 0; i < 1050; i++) {
-  await redis.xadd('shop:clicks:exact', 'MAXLEN', '=', 100, '*', 'n', String(i));
-  await redis.xadd('shop:clicks:about', 'MAXLEN', '~', 100, '*', 'n', String(i));
-  await redis.xadd('shop:clicks:all', '*', 'n', String(i));
+  await redis.xadd(exact, 'MAXLEN', '=', 100, '*', 'n', String(i));
+  await redis.xadd(about, 'MAXLEN', '~', 100, '*', 'n', String(i));
+  await redis.xadd(all, '*', 'n', String(i));
 }
 show([
-  { stream: 'MAXLEN = 100', added: 1050, length: await redis.xlen('shop:clicks:exact') },
-  { stream: 'MAXLEN ~ 100', added: 1050, length: await redis.xlen('shop:clicks:about') },
-  { stream: 'no MAXLEN', added: 1050, length: await redis.xlen('shop:clicks:all') },
+  { stream: 'MAXLEN = 100', added: 1050, length: await redis.xlen(exact) },
+  { stream: 'MAXLEN ~ 100', added: 1050, length: await redis.xlen(about) },
+  { stream: 'no MAXLEN', added: 1050, length: await redis.xlen(all) },
 ]);
 // #endregion maxlen
 
@@ -218,7 +229,7 @@ const taken = await taking;
 const processing = await redis.lrange('shop:jobs:email:processing', 0, -1);
 await redis.lrem('shop:jobs:email:processing', 1, taken!);
 const left = await redis.llen('shop:jobs:email:processing');
-show({ taken: JSON.parse(taken!), processingWhileWorking: processing.length, left });
+show({ taken: JSON.parse(taken!), whileWorking: processing.length, left });
 // #endregion job-queue
 note(`
   BRPOP is the simpler call, but a job it pops exists only in the worker's
@@ -230,12 +241,13 @@ cell('Pub/sub, stream or list?', `
 `);
 // #region compare
 show([
-  { need: 'live notifications', use: 'PUBLISH', offline: 'missed', fanOut: 'all subs' },
-  { need: "orders, payments", use: 'XADD+group', offline: 'kept', fanOut: 'per group' },
-  { need: 'simple job queue', use: 'LPUSH+BLMOVE', offline: 'kept', fanOut: 'one worker' },
+  { need: 'live updates', use: 'PUBLISH', offline: 'missed', to: 'all subs' },
+  { need: 'orders', use: 'XADD+group', offline: 'kept', to: 'per group' },
+  { need: 'job queue', use: 'LPUSH+BLMOVE', offline: 'kept', to: 'one worker' },
 ]);
 // QUIT is allowed in subscriber mode too: the extra connections are done.
-await Promise.all([subscriber, rooms, late, worker].map((conn) => conn.quit()));
+const extra = [subscriber, rooms, late, worker];
+await Promise.all(extra.map((conn) => conn.quit()));
 // #endregion compare
 
 cell('Your turn', `
