@@ -135,6 +135,16 @@ describe('Consumer groups', () => {
     expect(await r.redis.xreadgroup('GROUP', 'g', 'c1', 'STREAMS', k, '0')).toEqual([[k, []]]);
   });
 
+  it('re-reading pending entries with XREADGROUP 0 counts as another delivery', async () => {
+    const k = r.key('s');
+    await r.redis.xgroup('CREATE', k, 'g', '0', 'MKSTREAM');
+    const [id] = await addMany(k, 1);
+    await r.redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', k, '>');
+    await r.redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', k, '0');
+    const rows = (await r.redis.xpending(k, 'g', '-', '+', 10)) as unknown[][];
+    expect(rows.map((row) => [row[0], row[1], row[3]])).toEqual([[id, 'c', 2]]);
+  });
+
   it('XPENDING summary: count, smallest and greatest ID, and pending per consumer', async () => {
     const k = r.key('s');
     await r.redis.xgroup('CREATE', k, 'g', '0', 'MKSTREAM');

@@ -345,9 +345,14 @@ export const streamCommands = {
           .filter((p) => p.consumer === consumer && compareIds(p.id, after) > 0)
           .sort((a, b) => compareIds(a.id, b.id));
         const taken = options.count > 0 ? mine.slice(0, options.count) : mine;
+        const at = Date.now();
         reply.push([key, taken.map((p): [string, string[] | null] => {
           const entry = findEntry(state, p.id);
-          return [idText(p.id), entry ? [...entry.fields] : null];
+          if (!entry) return [idText(p.id), null];
+          // Delivered again: Redis counts it and restarts its idle time.
+          p.deliveredAt = at;
+          p.deliveries++;
+          return [idText(p.id), [...entry.fields]];
         })]);
       });
       return reply.length > 0 ? reply : null;
