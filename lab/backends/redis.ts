@@ -1,5 +1,6 @@
 /**
- * Redis: `REDIS_URL` (a real server through ioredis) → ioredis-mock.
+ * Redis: `REDIS_URL` (a real server through ioredis) → ioredis-mock, with the commands the lessons use
+ * that it lacks added by `./redis-mock/` (streams and consumer groups, blocking pops, SCRIPT …).
  *
  * ioredis-mock keeps one in-memory keyspace per host:port, shared by every mock instance in the process.
  * Each connection group therefore gets its own fake port (its keyspace); `duplicate()` copies the options,
@@ -46,7 +47,8 @@ export async function connectRedis(
 }
 
 async function connectMock(opts: ConnectRedisOptions): Promise<OpenedRedis> {
-  const { default: RedisMock } = await import('ioredis-mock');
+  // ioredis-mock plus the commands the lessons need that it lacks (streams, blocking pops, SCRIPT …).
+  const { createLabRedisMock } = await import('./redis-mock/index.ts');
   let port: number;
   if (opts.keyspace === undefined) {
     port = nextMockPort++;
@@ -54,7 +56,7 @@ async function connectMock(opts: ConnectRedisOptions): Promise<OpenedRedis> {
     port = mockKeyspaces.get(opts.keyspace) ?? nextMockPort++;
     mockKeyspaces.set(opts.keyspace, port);
   }
-  const redis = new RedisMock({ host: '127.0.0.1', port });
+  const redis = createLabRedisMock({ host: '127.0.0.1', port });
   return wrap('mock', redis, 'ioredis-mock');
 }
 
