@@ -78,9 +78,9 @@ export function runtime(): Runtime {
   const sqlServer = b.sql?.kind === 'postgres';
   return {
     backends: b.summary,
-    redis: { label: redisServer ? 'Redis over TCP' : 'ioredis-mock, in-process', onServer: redisServer },
-    mongo: { label: mongoServer ? 'mongod over TCP' : 'emulator, in-process', onServer: mongoServer },
-    sql: { label: sqlServer ? 'PostgreSQL over TCP' : 'PGlite, in-process', onServer: sqlServer },
+    redis: { label: redisServer ? 'Redis (TCP)' : 'ioredis-mock', onServer: redisServer },
+    mongo: { label: mongoServer ? 'mongod (TCP)' : 'emulator', onServer: mongoServer },
+    sql: { label: sqlServer ? 'PostgreSQL (TCP)' : 'PGlite', onServer: sqlServer },
   };
 }
 
@@ -120,13 +120,13 @@ export interface SeedClaim {
 }
 
 export const SEED_CLAIMS: readonly SeedClaim[] = [
-  { id: 'redis-read', claim: 'Redis GET', says: 'A typical Redis operation completes in 0.1–1 millisecond', low: 0.1, high: 1, unit: 'ms', of: 'redis-get' },
-  { id: 'mongo-read', claim: 'MongoDB findOne', says: 'a MongoDB query takes 10–50 milliseconds', low: 10, high: 50, unit: 'ms', of: 'mongo-find' },
-  { id: 'sql-read', claim: 'SQL SELECT', says: 'Latency: SQL 5–100 ms', low: 5, high: 100, unit: 'ms', of: 'sql-select' },
+  { id: 'redis-read', claim: 'Redis GET', says: 'a typical Redis operation: 0.1–1 ms', low: 0.1, high: 1, unit: 'ms', of: 'redis-get' },
+  { id: 'mongo-read', claim: 'MongoDB findOne', says: 'a MongoDB query takes 10–50 ms', low: 10, high: 50, unit: 'ms', of: 'mongo-find' },
+  { id: 'sql-read', claim: 'SQL SELECT', says: 'latency, SQL: 5–100 ms', low: 5, high: 100, unit: 'ms', of: 'sql-select' },
   { id: 'redis-vs-mongo', claim: 'Redis vs MongoDB', says: 'Redis is 50–100x faster for reads', low: 50, high: 100, unit: '×', of: 'mongo-find/redis-get' },
-  { id: 'redis-vs-disk', claim: 'Redis vs SQL', says: '100–1000 times faster than disk-based databases', low: 100, high: 1000, unit: '×', of: 'sql-select/redis-get' },
-  { id: 'feed-miss', claim: 'feed from MongoDB', says: 'In MongoDB, this takes 200 ms (read as 100–400)', low: 100, high: 400, unit: 'ms', of: 'feed-miss' },
-  { id: 'feed-hit', claim: 'feed from cache', says: 'the next user sees it in 0.5 ms (read as ≤ 0.5)', low: 0, high: 0.5, unit: 'ms', of: 'feed-hit' },
+  { id: 'redis-vs-disk', claim: 'Redis vs SQL', says: '100–1000 times faster than disk databases', low: 100, high: 1000, unit: '×', of: 'sql-select/redis-get' },
+  { id: 'feed-miss', claim: 'feed from MongoDB', says: 'feed in MongoDB: 200 ms (read as 100–400)', low: 100, high: 400, unit: 'ms', of: 'feed-miss' },
+  { id: 'feed-hit', claim: 'feed from cache', says: 'from the cache: 0.5 ms (read as ≤ 0.5)', low: 0, high: 0.5, unit: 'ms', of: 'feed-hit' },
 ];
 // #endregion claims
 

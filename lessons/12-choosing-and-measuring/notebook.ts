@@ -33,10 +33,11 @@ cell('What this run measures on', `
 // #region runtime
 const { mongo, redis, sql } = await backends();
 const on = runtime();
+const where = (server: boolean): string => (server ? 'a server, over TCP' : 'in this process');
 show([
-  { database: 'Redis', 'ran on': on.redis.label, 'a real server?': on.redis.onServer },
-  { database: 'MongoDB', 'ran on': on.mongo.label, 'a real server?': on.mongo.onServer },
-  { database: 'SQL', 'ran on': on.sql.label, 'a real server?': on.sql.onServer },
+  { database: 'Redis', 'ran on': on.redis.label, where: where(on.redis.onServer) },
+  { database: 'MongoDB', 'ran on': on.mongo.label, where: where(on.mongo.onServer) },
+  { database: 'SQL', 'ran on': on.sql.label, where: where(on.sql.onServer) },
 ]);
 // #endregion runtime
 note(`
@@ -117,10 +118,10 @@ await sql.exec(`
   CREATE TABLE bench_writes
     (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text);
 `);
-for (const p of people) {
-  await sql.query('INSERT INTO bench_users VALUES ($1, $2, $3, $4)',
-    [p.id, p.name, p.email, p.age]);
-}
+await sql.query(`INSERT INTO bench_users
+  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[])`,
+  [people.map((p) => p.id), people.map((p) => p.name),
+    people.map((p) => p.email), people.map((p) => p.age)]);
 const counted = await sql.query<{ n: number }>(
   'SELECT count(*)::int AS n FROM bench_users');
 show({
@@ -186,7 +187,7 @@ const buildFeed = async (): Promise<unknown[]> => {
 const miss = await measure(async () => {
   await redis.del(feedKey);
   await redis.set(feedKey, BSON.EJSON.stringify(await buildFeed()), 'EX', 300);
-}, { warmup: 3, iterations: 20 });
+}, { warmup: 2, iterations: 15 });
 const hit = await measure(async () => BSON.EJSON.parse((await redis.get(feedKey))!));
 const feeds: Figure[] = [
   figure('feed-miss', 'feed: miss (MongoDB)', miss, on.mongo, on.redis),
@@ -232,10 +233,8 @@ show(judged.map((j) => ({
   here: j.unit === 'ms' ? ms(j.measured) : times(j.measured),
   verdict: j.verdict,
 })));
+console.log(`Ran on:\n  ${on.backends.split(' · ').join('\n  ')}`);
 // #endregion verdicts
-note(`
-  Backends: ${on.backends}.
-`);
 
 cell('The figures as a chart', `
   Medians on a log scale, from one microsecond to one second: half the width
