@@ -5,6 +5,7 @@
  * booleans < dates < timestamps < regex), and sorting on an array field uses its smallest
  * element ascending and its largest element descending.
  */
+import { compareTyped, typed } from './arithmetic.ts';
 import { valuesAtPath, type Doc } from './values.ts';
 
 function bsontype(v: object): string | undefined {
@@ -76,6 +77,12 @@ export function bsonCompare(a: unknown, b: unknown): number {
     case 127:
       return 0;
     case 2: {
+      // Long and Decimal128 compare exactly (a double would round 2^53 + 1 or 0.1000…01).
+      if (typeof a === 'object' || typeof b === 'object') {
+        const ta = typed(a);
+        const tb = typed(b);
+        if (ta !== undefined && tb !== undefined) return compareTyped(ta, tb);
+      }
       const x = numericValue(a) as number;
       const y = numericValue(b) as number;
       if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;

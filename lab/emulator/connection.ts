@@ -7,6 +7,7 @@ import type { Document } from 'bson';
 import { execute } from './commands/index.ts';
 import type { ConnectionInfo, ServerState } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
+import { WriteBlocked } from './store.ts';
 import {
   MAX_MESSAGE_SIZE,
   MSG_MORE_TO_COME,
@@ -37,6 +38,8 @@ export class Connection {
   private buffered = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** A write is waiting for a transaction's lock: later frames wait behind it, in order. */
+  private waiting = false;
 
   constructor(socket: Socket, server: ServerState) {
     this.socket = socket;
@@ -62,7 +65,7 @@ export class Connection {
     if (this.closed) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.closed && this.buffered >= 4) {
+    while (!this.closed && !this.waiting && this.buffered >= 4) {
       const head = this.peek(4);
       const length = head.readInt32LE(0);
       // A length we cannot trust means we can never find the next frame: hang up.
@@ -110,6 +113,10 @@ export class Connection {
     try {
       reply = execute(this.server, this.info, req.command, req.db);
     } catch (err) {
+      if (err instanceof WriteBlocked) {
+        this.retryWhenUnblocked(frame, req, err);
+        return;
+      }
       reply = new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err)).toReply();
     }
     let out: Buffer;
@@ -145,6 +152,36 @@ export class Connection {
     if (cmd.topologyVersion === undefined || cmd.maxAwaitTimeMS === undefined) return 0;
     const ms = Number(cmd.maxAwaitTimeMS);
     return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_AWAIT_MS) : 0;
+  }
+
+  /**
+   * mongod makes a write outside a transaction wait for the lock of an open transaction that wrote
+   * the same document, until that transaction commits or aborts (at most its 60 s lifetime) or the
+   * command's maxTimeMS passes (error 50). The command then runs again from the start.
+   */
+  private retryWhenUnblocked(frame: Buffer, req: Request, blocked: WriteBlocked): void {
+    this.waiting = true;
+    const maxTimeMS = Number(req.command.maxTimeMS ?? 0);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      if (Number.isFinite(maxTimeMS) && maxTimeMS > 0) {
+        timer = setTimeout(() => resolve(true), maxTimeMS);
+        this.timers.add(timer);
+      }
+    });
+    void Promise.race([blocked.until.then(() => false), timedOut]).then((expired) => {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+      }
+      this.waiting = false;
+      if (this.closed) return;
+      if (expired) {
+        const reply = new MongoError(Codes.MaxTimeMSExpired, 'operation exceeded time limit').toReply();
+        this.send(req.legacy ? encodeOpReply(reply, requestId(), req.header.requestId) : encodeOpMsg(reply, requestId(), req.header.requestId));
+      } else this.handleFrame(frame);
+      this.onData(Buffer.alloc(0));
+    });
   }
 
   private send(buf: Buffer): void {

@@ -3,8 +3,9 @@
  * so this costs one array), and getMore hands out further batches. Idle cursors die after
  * 10 minutes like mongod's cursorTimeoutMillis; the sweep timer is owned by the server.
  */
-import { Long, calculateObjectSize, type Document } from 'bson';
+import { Long, type Document } from 'bson';
 import { Codes, MongoError } from './errors.ts';
+import { bsonOf } from './wire.ts';
 
 const IDLE_MS = 10 * 60_000;
 /** Leave room for the reply envelope under the 16 MiB BSON limit. */
@@ -68,7 +69,8 @@ export class Cursors {
     let bytes = 0;
     while (cursor.pos < cursor.docs.length && batch.length < limit) {
       const doc = cursor.docs[cursor.pos] as Document;
-      const size = calculateObjectSize(doc);
+      // The BSON is cached per document and reused when the reply is encoded (wire.ts).
+      const size = bsonOf(doc).length;
       if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
       batch.push(doc);
       bytes += size;

@@ -46,6 +46,8 @@ export const Codes = {
   Location40571: 40571,
   Location40601: 40601,
   Location13113: 13113,
+  CannotIndexParallelArrays: 171,
+  MaxTimeMSExpired: 50,
 } as const;
 
 const names: Record<number, string> = Object.fromEntries(Object.entries(Codes).map(([k, v]) => [v, k]));

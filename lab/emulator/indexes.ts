@@ -1,7 +1,7 @@
 /**
  * Index specifications: mongod's default names, the keys a document contributes to an index
  * (multikey expansion, sparse and partial indexes) and the duplicate-key error.
- * Indexes here exist for uniqueness, TTL and explain output; queries still scan with mingo.
+ * The ordered structure itself is in btree.ts; the planner that reads it in planner.ts.
  */
 import { Query } from 'mingo';
 import { Codes, MongoError } from './errors.ts';
@@ -43,25 +43,82 @@ function partialMatches(spec: IndexSpec, doc: Doc): boolean {
 /** One entry per index key the document contributes: its canonical string and the field values. */
 export interface IndexEntry {
   key: string;
+  /** One value per index field; a missing field is null, as mongod indexes it. */
   values: unknown[];
 }
 
-export function indexEntries(spec: IndexSpec, doc: Doc): IndexEntry[] {
-  const fields = Object.keys(spec.key);
-  if (!partialMatches(spec, doc)) return [];
-  const perField: unknown[][] = fields.map((f) => {
-    const raw = valuesAtPath(doc, f);
-    const flat: unknown[] = [];
-    for (const v of raw) {
-      if (Array.isArray(v)) {
-        if (v.length === 0) flat.push(undefined);
-        else flat.push(...v);
-      } else flat.push(v);
+/** What a document contributes to an index, and which index fields it holds arrays for. */
+export interface IndexKeys {
+  entries: IndexEntry[];
+  /** Index field positions where this document has an array (the index becomes multikey there). */
+  arrays: number[];
+}
+
+/** Values at a dotted path, one per array element met on the way; `sawArray` reports whether any was. */
+function keyValues(doc: unknown, path: string): { values: unknown[]; sawArray: boolean } {
+  const parts = path.split('.');
+  const values: unknown[] = [];
+  let sawArray = false;
+  const walk = (v: unknown, i: number, viaArray: boolean): void => {
+    if (i === parts.length) {
+      if (Array.isArray(v) && !viaArray) {
+        sawArray = true;
+        // An empty array is indexed as undefined (here null); nested arrays stay whole.
+        if (v.length === 0) values.push(null);
+        else for (const el of v) values.push(el === undefined ? null : el);
+      } else values.push(v === undefined ? null : v);
+      return;
     }
-    const present = flat.filter((v) => v !== undefined);
-    return present.length > 0 ? present : [undefined];
+    if (Array.isArray(v)) {
+      sawArray = true;
+      const part = parts[i] as string;
+      if (/^\d+$/.test(part)) {
+        walk(v[Number(part)], i + 1, false);
+        return;
+      }
+      let any = false;
+      for (const el of v) {
+        if (el !== null && typeof el === 'object' && !Array.isArray(el)) {
+          any = true;
+          walk(el, i, true);
+        }
+      }
+      if (!any) values.push(null);
+      return;
+    }
+    if (v === null || typeof v !== 'object' || (v as { _bsontype?: unknown })._bsontype !== undefined || v instanceof Date) {
+      values.push(null);
+      return;
+    }
+    walk((v as Record<string, unknown>)[parts[i] as string], i + 1, false);
+  };
+  walk(doc, 0, false);
+  return { values, sawArray };
+}
+
+function isMissing(doc: unknown, path: string): boolean {
+  return valuesAtPath(doc, path).every((v) => v === undefined);
+}
+
+/** The index keys a document contributes (none for a sparse or partial index it is outside of). */
+export function indexKeys(spec: IndexSpec, doc: Doc): IndexKeys {
+  const fields = Object.keys(spec.key);
+  if (!partialMatches(spec, doc)) return { entries: [], arrays: [] };
+  if (spec.sparse === true && fields.every((f) => isMissing(doc, f))) return { entries: [], arrays: [] };
+  const arrays: number[] = [];
+  const perField: unknown[][] = fields.map((f, i) => {
+    const { values, sawArray } = keyValues(doc, f);
+    if (sawArray) arrays.push(i);
+    return values;
   });
-  if (spec.sparse === true && perField.every((vals) => vals.length === 1 && vals[0] === undefined)) return [];
+  if (arrays.length > 1) {
+    const names = arrays.map((i) => `[${fields[i] as string}]`);
+    throw new MongoError(Codes.CannotIndexParallelArrays, `cannot index parallel arrays ${names[1] as string} ${names[0] as string}`);
+  }
+  if (perField.every((vals) => vals.length === 1)) {
+    const values = perField.map((vals) => vals[0]);
+    return { entries: [{ key: values.map(keyOf).join('|'), values }], arrays };
+  }
   let tuples: unknown[][] = [[]];
   for (const vals of perField) {
     const next: unknown[][] = [];
@@ -69,14 +126,18 @@ export function indexEntries(spec: IndexSpec, doc: Doc): IndexEntry[] {
     tuples = next;
   }
   const seen = new Set<string>();
-  const out: IndexEntry[] = [];
+  const entries: IndexEntry[] = [];
   for (const values of tuples) {
     const key = values.map(keyOf).join('|');
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ key, values });
+    entries.push({ key, values });
   }
-  return out;
+  return { entries, arrays };
+}
+
+export function indexEntries(spec: IndexSpec, doc: Doc): IndexEntry[] {
+  return indexKeys(spec, doc).entries;
 }
 
 export function duplicateKeyError(ns: string, spec: IndexSpec, values: unknown[]): MongoError {

@@ -229,3 +229,27 @@ export function typeAlias(t: unknown): string {
 export function rescan(root: unknown): void {
   convert(root);
 }
+
+
+/**
+ * Gives `out` (a projection or an $addFields result built from `source`) the kinds of the numbers
+ * it took over unchanged, so Long(5) and Double(2) keep their types through a projection.
+ */
+export function inheritMarks(out: unknown, source: unknown): void {
+  copyKinds(out, source);
+  convert(out);
+}
+
+function copyKinds(out: unknown, source: unknown): void {
+  if (!isContainer(out) || !isContainer(source) || out === source) return;
+  const m = marks.get(source);
+  const o = out as Record<string, unknown>;
+  const s = source as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v === 'number') {
+      const kind = m?.get(k);
+      if (kind !== undefined && v === s[k]) mark(o, k, kind);
+    } else copyKinds(v, s[k]);
+  }
+}

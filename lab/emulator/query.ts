@@ -16,8 +16,11 @@ import { bsonCompare, numericValue, sortDocuments, typeRank } from './compare.ts
 import { update as mingoUpdate } from 'mingo/updater';
 import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
-import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
+import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
+import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
+import { planMatching } from './planner.ts';
 import { jsonSchemaValidator } from './schema.ts';
+import { bucketStages, lookupStages } from './stage-rewrites.ts';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
 
@@ -94,6 +97,7 @@ const $lte = rangeOp('$lte', (c) => c <= 0);
  * source document, then computed fields in the order of the projection (mingo orders them differently).
  */
 function reorder(out: Doc, source: Doc, spec: Doc): Doc {
+  inheritMarks(out, source);
   const keys = Object.keys(out);
   if (keys.length <= 1) return out;
   const ordered: Doc = {};
@@ -117,6 +121,17 @@ function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
     const out = builtinProject(Lazy(docs), spec, options).collect();
     return Lazy(out.map((o, i) => (docs[i] !== undefined ? reorder(o, docs[i] as Doc, spec) : o)));
   });
+}
+
+/** Stages that build one new document from each input: the numbers they keep keep their BSON types. */
+function keepingMarks(name: '$addFields' | '$set' | '$unset'): (coll: LazyLike, spec: unknown, options: unknown) => unknown {
+  const stage = pipelineOperators[name] as unknown as (c: unknown, s: unknown, o: unknown) => { collect(): Doc[] };
+  return (coll, spec, options) =>
+    coll.transform((docs) => {
+      const out = stage(Lazy(docs), spec, options).collect();
+      out.forEach((o, i) => inheritMarks(o, docs[i]));
+      return Lazy(out);
+    });
 }
 
 /** $sort in pipelines with mongod's order (array min/max, numbers across types); mingo's for collations. */
@@ -157,8 +172,17 @@ function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean)
   };
 }
 
+/** `$in` with Long / Decimal128 in the list: numbers match by value across types. */
+function numericIn(selector: string, value: unknown[]): ((doc: unknown) => boolean) | undefined {
+  if (!value.some((v) => typeof v === 'object' && v !== null && numericValue(v) !== undefined)) return undefined;
+  const numbers = value.filter((v) => typeRank(v) === 2);
+  const others = value.filter((v) => typeRank(v) !== 2).map(keyOf);
+  return (doc: unknown): boolean =>
+    resolveAll(doc, selector).some((v) => (typeRank(v) === 2 ? numbers.some((n) => bsonCompare(v, n) === 0) : others.includes(keyOf(v))));
+}
+
 function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
-  const fast = Array.isArray(value) ? fastIn(selector, value) : undefined;
+  const fast = Array.isArray(value) ? (fastIn(selector, value) ?? numericIn(selector, value)) : undefined;
   if (fast !== undefined) return fast;
   const base = (builtin.$in as QueryOp)(selector, value, options);
   if (!Array.isArray(value) || !value.some(needsOrder)) return base;
@@ -182,9 +206,9 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
 
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
-  pipeline: { ...pipelineOperators, $sort, $project } as never,
+  accumulator: { ...accumulatorOperators, ...numericAccumulators } as never,
+  expression: { ...expressionOperators, ...numericExpressions } as never,
+  pipeline: { ...pipelineOperators, $sort, $project, $addFields: keepingMarks('$addFields'), $set: keepingMarks('$set'), $unset: keepingMarks('$unset') } as never,
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
   window: windowOperators,
@@ -248,34 +272,9 @@ export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Que
   }
 }
 
-/** Whether a filter names one _id by plain equality, so a direct lookup can replace a scan. */
-function idLookup(filter: Doc | undefined): unknown {
-  if (filter === undefined || !('_id' in filter)) return undefined;
-  const v = filter._id;
-  if (v === null || v === undefined || v instanceof RegExp || Array.isArray(v)) return undefined;
-  if (isOperatorObject(v)) return isPlainObject(v) && Object.keys(v).length === 1 && '$eq' in v ? v.$eq : undefined;
-  if (isPlainObject(v)) return undefined;
-  return v;
-}
-
-/** Documents matching the filter, in natural order, each with its _id key. */
+/** Documents matching the filter, each with its _id key: through an index when one helps (planner.ts). */
 export function matching(coll: Collection | undefined, filter: Doc | undefined, extra?: QueryOptions): Array<[string, Doc]> {
-  if (coll === undefined) return [];
-  const q = compileQuery(filter, extra);
-  const id = idLookup(filter);
-  const out: Array<[string, Doc]> = [];
-  try {
-    if (id !== undefined) {
-      const k = keyOf(id);
-      const doc = coll.docs.get(k);
-      if (doc !== undefined && q.test(doc)) out.push([k, doc]);
-      return out;
-    }
-    for (const entry of coll.docs) if (q.test(entry[1])) out.push(entry);
-  } catch (err) {
-    throw fromMingo(err, 'query');
-  }
-  return out;
+  return planMatching(coll, filter, extra);
 }
 
 export interface FindSpec {
@@ -426,6 +425,8 @@ function rewrite(pipeline: Doc[]): Doc[] {
       for (const [k, v] of Object.entries(stage.$facet)) facets[k] = Array.isArray(v) ? rewrite(v as Doc[]) : v;
       return [{ $facet: facets }];
     }
+    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
+    if (isPlainObject(stage.$lookup)) return lookupStages(stage.$lookup);
     return [stage];
   });
 }
@@ -433,11 +434,15 @@ function rewrite(pipeline: Doc[]): Doc[] {
 export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: string) => Doc[], extra?: QueryOptions): Doc[] {
   try {
     // Inputs are the stored documents, which must not change: copy them first when a stage could edit them.
-    const mutating = MUTATING.test(JSON.stringify(pipeline));
+    const json = JSON.stringify(pipeline);
+    const mutating = MUTATING.test(json);
     const input = mutating ? docs.map((d) => clone(d)) : docs;
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
-    return agg.run(input) as Doc[];
+    const out = agg.run(input) as Doc[];
+    // Typed arithmetic returns Double(5) / Long(5) boxes; documents keep them as marked numbers (numbers.ts).
+    if (NUMERIC_OPERATORS.test(json)) for (const d of out) fromWire(d);
+    return out;
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }

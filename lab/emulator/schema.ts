@@ -3,6 +3,7 @@
  * operator but needs a validator function plugged in (none is installed), so this is the small
  * subset of MongoDB's JSON Schema draft 4 dialect the course uses, plus mongod-like errInfo details.
  */
+import { Codes, MongoError } from './errors.ts';
 import { bsonTypesOf, kindAt, type NumberKind } from './numbers.ts';
 import type { Doc } from './values.ts';
 
@@ -148,4 +149,46 @@ export function checkSchema(schema: Schema, value: unknown, kind?: NumberKind): 
 /** The validator mingo's $jsonSchema operator calls. */
 export function jsonSchemaValidator(schema: Schema): (doc: unknown) => boolean {
   return (doc: unknown): boolean => checkSchema(schema, doc).length === 0;
+}
+
+const KEYWORDS = new Set([
+  'additionalItems', 'additionalProperties', 'allOf', 'anyOf', 'bsonType', 'dependencies', 'description', 'enum',
+  'exclusiveMaximum', 'exclusiveMinimum', 'items', 'maximum', 'maxItems', 'maxLength', 'maxProperties', 'minimum',
+  'minItems', 'minLength', 'minProperties', 'multipleOf', 'not', 'oneOf', 'pattern', 'patternProperties', 'properties',
+  'required', 'title', 'type', 'uniqueItems', 'encrypt', 'encryptMetadata',
+]);
+/** Draft 4 keywords mongod refuses ("Omissions" in the manual's $jsonSchema page). */
+const OMITTED = new Set(['$ref', '$schema', 'default', 'definitions', 'format', 'id']);
+const BSON_ALIASES = new Set([
+  'double', 'string', 'object', 'array', 'binData', 'undefined', 'objectId', 'bool', 'date', 'null', 'regex', 'dbPointer',
+  'javascript', 'symbol', 'javascriptWithScope', 'int', 'timestamp', 'long', 'decimal', 'minKey', 'maxKey', 'number',
+]);
+const JSON_TYPES = new Set(['object', 'array', 'number', 'boolean', 'string', 'null']);
+
+/**
+ * Refuses a $jsonSchema that mongod's parser refuses (create / collMod), with mongod's codes and words:
+ * an omitted or unknown keyword, the JSON type "integer", an unknown type alias.
+ */
+export function checkSchemaKeywords(schema: unknown): void {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new MongoError(Codes.TypeMismatch, '$jsonSchema must be an object');
+  }
+  for (const [key, value] of Object.entries(schema as Schema)) {
+    if (OMITTED.has(key)) throw new MongoError(Codes.FailedToParse, `$jsonSchema keyword '${key}' is not currently supported`);
+    if (!KEYWORDS.has(key)) throw new MongoError(Codes.FailedToParse, `Unknown $jsonSchema keyword: ${key}`);
+    if (key === 'type' || key === 'bsonType') {
+      for (const alias of Array.isArray(value) ? value : [value]) {
+        if (key === 'type' && alias === 'integer') throw new MongoError(Codes.FailedToParse, "$jsonSchema type 'integer' is not currently supported.");
+        if (!(key === 'type' ? JSON_TYPES : BSON_ALIASES).has(String(alias))) throw new MongoError(Codes.BadValue, `Unknown type name alias: ${String(alias)}`);
+      }
+    }
+    const subSchemas: unknown[] =
+      key === 'properties' || key === 'patternProperties' ? Object.values((value ?? {}) as Schema)
+        : key === 'allOf' || key === 'anyOf' || key === 'oneOf' ? (Array.isArray(value) ? value : [])
+          : key === 'items' ? (Array.isArray(value) ? value : [value])
+            : key === 'not' || ((key === 'additionalProperties' || key === 'additionalItems') && typeof value === 'object') ? [value]
+              : key === 'dependencies' ? Object.values((value ?? {}) as Schema).filter((v) => !Array.isArray(v))
+                : [];
+    for (const sub of subSchemas) checkSchemaKeywords(sub);
+  }
 }

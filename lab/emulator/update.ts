@@ -2,12 +2,14 @@
  * Update and delete semantics shared by update, delete and findAndModify: mongod's checks on the
  * update document, upserts seeded from the filter, and the new document computed with mingo.
  */
-import { ObjectId } from 'bson';
+import { ObjectId, Timestamp, calculateObjectSize } from 'bson';
+import { arith, stored, typed, type TNum } from './arithmetic.ts';
 import type { Ctx } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
 import { copyMarks, kindAt, mark, rescan, unmark } from './numbers.ts';
 import { applyOperators, matching, runPipeline, sortDocs, type QueryOptions } from './query.ts';
 import { validate } from './validation.ts';
+import { MAX_BSON_SIZE } from './wire.ts';
 import { clone, getPath, idFirst, isOperatorObject, isPlainObject, keyOf, render, setPath, type Doc } from './values.ts';
 
 type UpdateSpec = Doc | Doc[];
@@ -120,7 +122,7 @@ function checkPaths(doc: Doc, u: Doc): void {
 }
 
 /** Gives numbers written by an update the BSON type they were sent with (see numbers.ts). */
-function carryMarks(doc: Doc, ops: Doc): void {
+function carryMarks(doc: Doc, ops: Doc, old: Doc): void {
   for (const op of ['$set', '$inc', '$mul', '$min', '$max']) {
     const arg = ops[op];
     if (!isPlainObject(arg)) continue;
@@ -134,13 +136,124 @@ function carryMarks(doc: Doc, ops: Doc): void {
       const value = (container as Record<string, unknown>)[last];
       const sent = kindAt(arg, path);
       if (typeof value !== 'number') unmark(container, last);
-      else if (op === '$set') {
+      else if (op === '$set' || ((op === '$min' || op === '$max') && value !== getPath(old, path))) {
+        // $set, and a $min/$max that replaced the value, store the number with the type it was sent with.
         if (sent !== undefined) mark(container, last, sent);
         else unmark(container, last);
       } else if (sent === 'double') mark(container, last, 'double');
     }
   }
   rescan(doc);
+}
+
+/** The container and last key of a path that runs through documents (or array indexes) only. */
+function plainTarget(doc: Doc, path: string): { container: Record<string, unknown> | undefined; key: string } | undefined {
+  if (path.includes('$')) return undefined;
+  const parts = path.split('.');
+  const key = parts.pop() as string;
+  let cur: unknown = doc;
+  for (const part of parts) {
+    if (Array.isArray(cur) && !/^\d+$/.test(part)) return undefined;
+    if (cur === null || typeof cur !== 'object') return { container: undefined, key };
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  if (Array.isArray(cur) && !/^\d+$/.test(key)) return undefined;
+  return { container: cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>) : undefined, key };
+}
+
+/** Stands in for a positional $inc/$mul ($, $[], $[id]) while mingo finds the elements; settled afterwards. */
+class PendingArithmetic {
+  constructor(readonly op: '$inc' | '$mul', readonly by: TNum) {}
+}
+
+function applyTyped(op: '$inc' | '$mul', current: TNum | undefined, by: TNum): TNum {
+  if (op === '$inc') return current === undefined ? by : arith('add', current, by, 'update');
+  if (current !== undefined) return arith('multiply', current, by, 'update');
+  // mongod: $mul on a missing field sets it to zero of the multiplier's type.
+  return by.k === 'double' ? { k: 'double', d: 0 } : by.k === 'decimal' ? { k: 'decimal', m: { c: 0n, e: 0 } } : { k: by.k, i: 0n };
+}
+
+/** Replaces each PendingArithmetic left in `next` with the result computed from the value at the same place in `old`. */
+function settlePending(next: unknown, old: unknown): void {
+  if (next === null || typeof next !== 'object') return;
+  if (!Array.isArray(next) && !isPlainObject(next)) return;
+  const container = next as Record<string, unknown>;
+  for (const key of Object.keys(container)) {
+    const value = container[key];
+    const before = old !== null && typeof old === 'object' ? (old as Record<string, unknown>)[key] : undefined;
+    if (value instanceof PendingArithmetic) {
+      const current = before === undefined ? undefined : typed(before, kindAt(old, key));
+      if (before !== undefined && current === undefined) {
+        throw new MongoError(Codes.TypeMismatch, `Cannot apply ${value.op} to a value of non-numeric type. The field '${key}' has the non-numeric value ${render(before)}`);
+      }
+      const result = stored(applyTyped(value.op, current, value.by));
+      container[key] = result.value;
+      if (result.kind !== undefined) mark(container, key, result.kind);
+      else unmark(container, key);
+    } else settlePending(value, before);
+  }
+}
+
+let timestampIncrement = 0;
+
+/** mongod's Timestamp for $currentDate: seconds since the epoch and an increment within the second. */
+function nextTimestamp(): Timestamp {
+  timestampIncrement = (timestampIncrement % 0x7fffffff) + 1;
+  return new Timestamp({ t: Math.floor(Date.now() / 1000), i: timestampIncrement });
+}
+
+/**
+ * $inc and $mul with mongod's numeric types (int32 overflowing to long, Decimal128, Long), and
+ * $currentDate as a Timestamp: computed here and handed to mingo as a typed $set.
+ * Positional paths ($, $[], $[id]) stay with mingo.
+ */
+function typedArithmetic(doc: Doc, ops: Doc): Doc {
+  const set: Doc = isPlainObject(ops.$set) ? { ...ops.$set } : {};
+  copyMarks(ops.$set, set);
+  const out: Doc = { ...ops };
+  let moved = false;
+  for (const op of ['$inc', '$mul'] as const) {
+    const arg = ops[op];
+    if (!isPlainObject(arg)) continue;
+    const rest: Doc = {};
+    for (const [path, raw] of Object.entries(arg)) {
+      const target = plainTarget(doc, path);
+      const by = typed(raw, kindAt(arg, path));
+      if (target === undefined && by !== undefined && path.includes('$')) {
+        set[path] = new PendingArithmetic(op, by);
+        moved = true;
+        continue;
+      }
+      if (target === undefined || by === undefined) {
+        rest[path] = raw;
+        copyMarks(arg, rest, [path]);
+        continue;
+      }
+      const current = target.container?.[target.key];
+      const cur = current === undefined ? undefined : typed(current, kindAt(target.container, target.key));
+      const { value, kind } = stored(applyTyped(op, cur, by));
+      set[path] = value;
+      if (kind !== undefined) mark(set, path, kind);
+      moved = true;
+    }
+    if (Object.keys(rest).length > 0) out[op] = rest;
+    else delete out[op];
+  }
+  const dates = ops.$currentDate;
+  if (isPlainObject(dates)) {
+    const rest: Doc = {};
+    for (const [path, spec] of Object.entries(dates)) {
+      if (isPlainObject(spec) && spec.$type === 'timestamp' && plainTarget(doc, path) !== undefined) {
+        set[path] = nextTimestamp();
+        moved = true;
+      } else rest[path] = spec;
+    }
+    if (Object.keys(rest).length > 0) out.$currentDate = rest;
+    else delete out.$currentDate;
+  }
+  if (!moved) return ops;
+  out.$set = set;
+  return out;
 }
 
 function stripSetOnInsert(u: Doc, inserting: boolean): Doc {
@@ -166,13 +279,14 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     next = clone(old);
     checkArithmetic(old, u);
     checkPaths(old, u);
-    const ops = stripSetOnInsert(sameIdIsNoOp(old, u), inserting);
+    const ops = typedArithmetic(next, stripSetOnInsert(sameIdIsNoOp(old, u), inserting));
     if (Object.keys(ops).length === 0) return undefined;
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
     // document need not match range conditions such as { rating: { $gt: 3 } }.
     const changed = applyOperators(next, ops, arrayFilters, inserting ? {} : filter);
+    settlePending(next, old);
     if (changed.length === 0 && !inserting) return undefined;
-    carryMarks(next, ops);
+    carryMarks(next, ops, old);
   } else {
     next = '_id' in old ? { _id: old._id, ...u } : { ...u };
     copyMarks(u, next);
@@ -243,6 +357,8 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
     targets = order.map((d) => [byDoc.get(d) as string, d]);
   }
   if (!a.multi) targets = targets.slice(0, 1);
+  // A multi-document write waits for transactions' locks before changing anything (see Store.checkWritable).
+  if (coll !== undefined && targets.length > 1) ctx.catalog.checkWritable?.(coll, targets.map(([k]) => k));
   const out: UpdateOutcome = { matched: 0, modified: 0 };
   if (targets.length === 0) {
     if (!a.upsert) return out;
@@ -256,6 +372,7 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
     }
     if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
     doc = idFirst(doc);
+    checkSize(doc);
     validate(coll, doc, undefined, a.bypass);
     ctx.catalog.insert(coll, doc);
     out.upsertedId = doc._id;
@@ -271,12 +388,20 @@ export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutc
       if (out.after === undefined) out.after = old;
       continue;
     }
+    checkSize(next);
     validate(coll, next, old, a.bypass);
     ctx.catalog.replace(coll, idKey, next);
     out.modified += 1;
     if (out.after === undefined) out.after = next;
   }
   return out;
+}
+
+/** mongod refuses an update whose result would pass the 16 MB document limit (code 17419, "Location17419"). */
+function checkSize(doc: Doc): void {
+  if (calculateObjectSize(doc) > MAX_BSON_SIZE) {
+    throw new MongoError(17419, `Resulting document after update is larger than ${MAX_BSON_SIZE}`);
+  }
 }
 
 export function performDelete(ctx: Ctx, name: string, filter: Doc | undefined, limit: number, opts: QueryOptions, sort?: Doc): Doc[] {
@@ -289,6 +414,7 @@ export function performDelete(ctx: Ctx, name: string, filter: Doc | undefined, l
   }
   if (limit === 1) targets = targets.slice(0, 1);
   if (coll === undefined) return [];
+  if (targets.length > 1) ctx.catalog.checkWritable?.(coll, targets.map(([k]) => k));
   for (const [idKey] of targets) ctx.catalog.remove(coll, idKey);
   return targets.map(([, d]) => d);
 }

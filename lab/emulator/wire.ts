@@ -152,8 +152,92 @@ function writeHeader(buf: Buffer, length: number, requestId: number, responseTo:
   buf.writeInt32LE(opCode, 12);
 }
 
+/**
+ * Each document's BSON, kept while the document lives. Stored documents never change after they
+ * are stored, so a document is serialized once however many queries return it; a cursor's size
+ * accounting and the reply encoder share the bytes.
+ */
+const encoded = new WeakMap<object, Uint8Array>();
+
+export function bsonOf(doc: Document): Uint8Array {
+  let bytes = encoded.get(doc);
+  if (bytes === undefined) {
+    bytes = serialize(doc);
+    encoded.set(doc, bytes);
+  }
+  return bytes;
+}
+
+/** Array keys "0\0", "1\0", ... as bytes, made once. */
+const indexKeys: Buffer[] = [];
+function indexKey(i: number): Buffer {
+  let key = indexKeys[i];
+  if (key === undefined) {
+    for (let j = indexKeys.length; j <= i; j++) indexKeys.push(Buffer.from(`${j}\0`, 'latin1'));
+    key = indexKeys[i] as Buffer;
+  }
+  return key;
+}
+
+function isDocument(v: unknown): v is Document {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A cursor reply ({ cursor: { firstBatch | nextBatch: [...], ...rest }, ...rest }) assembled from
+ * each document's cached BSON instead of serializing the batch again. Undefined when the reply is
+ * not of that shape (then the caller serializes it whole).
+ */
+function encodeCursorReply(doc: Document): Buffer | undefined {
+  const cursor = doc.cursor as unknown;
+  if (!isDocument(cursor)) return undefined;
+  const batchKey = Array.isArray(cursor.firstBatch) ? 'firstBatch' : Array.isArray(cursor.nextBatch) ? 'nextBatch' : undefined;
+  if (batchKey === undefined || Object.keys(cursor)[0] !== batchKey || Object.keys(doc)[0] !== 'cursor') return undefined;
+  const batch = cursor[batchKey] as unknown[];
+  if (batch.length < 8 || !batch.every(isDocument)) return undefined;
+  const { [batchKey]: _batch, ...cursorRest } = cursor;
+  const { cursor: _cursor, ...rest } = doc;
+  const cursorTail = serialize(cursorRest);
+  const topTail = serialize(rest);
+  const docs = batch.map((d) => bsonOf(d as Document));
+  let arrayLength = 4 + 1;
+  for (let i = 0; i < docs.length; i++) arrayLength += 1 + indexKey(i).length + (docs[i] as Uint8Array).length;
+  const cursorLength = 4 + 1 + batchKey.length + 1 + arrayLength + (cursorTail.length - 4);
+  const topLength = 4 + 1 + 'cursor'.length + 1 + cursorLength + (topTail.length - 4);
+  const out = Buffer.allocUnsafe(topLength);
+  let p = 0;
+  out.writeInt32LE(topLength, p);
+  p += 4;
+  out[p++] = 0x03;
+  p += out.write('cursor', p, 'latin1');
+  out[p++] = 0;
+  out.writeInt32LE(cursorLength, p);
+  p += 4;
+  out[p++] = 0x04;
+  p += out.write(batchKey, p, 'latin1');
+  out[p++] = 0;
+  out.writeInt32LE(arrayLength, p);
+  p += 4;
+  for (let i = 0; i < docs.length; i++) {
+    const b = docs[i] as Uint8Array;
+    const key = indexKey(i);
+    out[p++] = 0x03;
+    out.set(key, p);
+    p += key.length;
+    out.set(b, p);
+    p += b.length;
+  }
+  out[p++] = 0;
+  out.set(cursorTail.subarray(4), p);
+  p += cursorTail.length - 4;
+  out.set(topTail.subarray(4), p);
+  return out;
+}
+
 export function encodeOpMsg(doc: Document, requestId: number, responseTo: number, flags = 0): Buffer {
-  const body = serialize(doc);
+  const body = encodeCursorReply(doc) ?? serialize(doc);
   const out = Buffer.allocUnsafe(HEADER_SIZE + 4 + 1 + body.length);
   writeHeader(out, out.length, requestId, responseTo, OP_MSG);
   out.writeUInt32LE(flags, HEADER_SIZE);

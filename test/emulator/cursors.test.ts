@@ -161,3 +161,35 @@ describe('Closing cursors (killCursors)', () => {
     expect({ cursor: reply['cursor'], ok: reply['ok'] }).toEqual(expected);
   });
 });
+
+// Batches of many documents are assembled from each stored document's BSON (the emulator caches it);
+// what comes back must be exactly what was stored, in every batch, and the new version after a write.
+describe('Documents in batches', () => {
+  const rich = (i: number): Document => ({
+    _id: i,
+    name: `name ${i} — ünïcödé`,
+    at: new Date(Date.UTC(2024, 0, 1 + i)),
+    big: Long.fromString('9007199254740993'),
+    ratio: i / 7,
+    flags: [true, false, null],
+    nested: { level: { deeper: [i, [i + 1, { x: 'y' }]] } },
+  });
+
+  it('returns every document unchanged across the first batch and getMore batches', async () => {
+    const docs = Array.from({ length: 250 }, (_, i) => rich(i));
+    const coll = mongo.db().collection<Document>('batches_rich');
+    await coll.drop().catch(() => undefined);
+    await coll.insertMany(docs.map((d) => ({ ...d })));
+    const back = await mongo.db().collection<Document>('batches_rich', { promoteLongs: false }).find({}).sort({ _id: 1 }).batchSize(60).toArray();
+    expect(back).toEqual(docs);
+  });
+
+  it('returns the new version of a document after an update, not an earlier one', async () => {
+    const coll = await mongo.seed('batches_updated', Array.from({ length: 30 }, (_, i) => ({ _id: i, v: 'old' })));
+    await coll.find({}).toArray();
+    await coll.updateMany({ _id: { $gte: 10 } }, { $set: { v: 'new' } });
+    const values = (await coll.find({}).sort({ _id: 1 }).toArray()).map((d) => d.v as string);
+    const expected = [...Array(10).fill('old'), ...Array(20).fill('new')];
+    expect(values).toEqual(expected);
+  });
+});

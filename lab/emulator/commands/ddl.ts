@@ -4,6 +4,7 @@ import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, notEmulated } from '../errors.ts';
 import { normaliseIndexSpec, sameIndexOptions, type IndexSpec } from '../indexes.ts';
 import { compileQuery } from '../query.ts';
+import { checkSchemaKeywords } from '../schema.ts';
 import type { Collection } from '../store.ts';
 import { isPlainObject, keyOf, render, type Doc } from '../values.ts';
 import { collName, cursorReply } from './common.ts';
@@ -40,6 +41,7 @@ const create: Handler = (cmd, ctx) => {
   if (options.validator !== undefined) {
     if (!isPlainObject(options.validator)) throw new MongoError(Codes.TypeMismatch, "BSON field 'create.validator' is the wrong type, expected type 'object'");
     compileQuery(options.validator);
+    if (options.validator.$jsonSchema !== undefined) checkSchemaKeywords(options.validator.$jsonSchema);
   }
   const store = ctx.server.store;
   const existing = store.get(ctx.db, name);
@@ -199,6 +201,7 @@ const collMod: Handler = (cmd, ctx) => {
   const reply: Document = {};
   const options = { ...coll.options };
   for (const k of ['validator', 'validationLevel', 'validationAction']) if (cmd[k] !== undefined) options[k] = cmd[k];
+  if (isPlainObject(cmd.validator) && cmd.validator.$jsonSchema !== undefined) checkSchemaKeywords(cmd.validator.$jsonSchema);
   if (isPlainObject(cmd.index)) {
     const ix = cmd.index;
     const spec = coll.indexes.find((i) => (typeof ix.name === 'string' ? i.name === ix.name : keyOf(i.key) === keyOf(ix.keyPattern)));

@@ -1,126 +1,17 @@
 /**
- * explain: which plan mongod would pick, reduced to what the course teaches — a query whose
- * filter (or sort) can use an index is an IXSCAN under a FETCH, otherwise a COLLSCAN — plus
- * executionStats counted from actually running the query.
+ * explain: the plan the planner (planner.ts) chose and what running it examined, in mongod 7's
+ * classic shape: queryPlanner.winningPlan and executionStats.executionStages with IDHACK, COLLSCAN,
+ * IXSCAN, FETCH, SORT, PROJECTION_*, SKIP, LIMIT, and keys/documents examined as counted.
  */
 import type { Document } from 'bson';
 import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, commandNotFound } from '../errors.ts';
 import type { IndexSpec } from '../indexes.ts';
-import { matching, runFind } from '../query.ts';
-import type { Collection } from '../store.ts';
-import { isOperatorObject, isPlainObject, keyOf, toNumber, type Doc } from '../values.ts';
+import { choosePlan, directionName, indexBounds, runPlan, type Plan } from '../planner.ts';
+import { runFind } from '../query.ts';
+import { isPlainObject, toNumber, type Doc } from '../values.ts';
 import { VERSION } from './admin.ts';
 import { queryOptions, readable } from './common.ts';
-
-/** Operators an index can answer (a range or an equality on the field). */
-const SARGABLE = new Set(['$eq', '$gt', '$gte', '$lt', '$lte', '$in', '$all', '$elemMatch', '$regex', '$exists', '$type', '$mod']);
-
-/** Top-level field conditions of a filter, looking inside $and. */
-function conditions(filter: Doc | undefined): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const visit = (f: Doc): void => {
-    for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) for (const sub of v) if (isPlainObject(sub)) visit(sub);
-      if (k.startsWith('$')) continue;
-      out.set(k, v);
-    }
-  };
-  if (filter !== undefined) visit(filter);
-  return out;
-}
-
-function sargable(cond: unknown): boolean {
-  if (!isOperatorObject(cond)) return true;
-  const ops = Object.keys(cond);
-  if (ops.some((o) => !SARGABLE.has(o))) return false;
-  if ('$exists' in cond && cond.$exists !== true) return false;
-  return true;
-}
-
-function isEquality(cond: unknown): boolean {
-  return !isOperatorObject(cond) || (Object.keys(cond).length === 1 && ('$eq' in cond || '$in' in cond));
-}
-
-interface Plan {
-  index: IndexSpec | undefined;
-  /** Index fields (a prefix of the key) the filter constrains. */
-  prefix: string[];
-  idhack: boolean;
-  sortCovered: boolean;
-}
-
-/** The index a `hint` names (by name or key pattern); 'natural' for { $natural: ±1 }. */
-export function hintedIndex(coll: Collection | undefined, hint: unknown): IndexSpec | 'natural' | undefined {
-  if (hint === undefined || hint === null || coll === undefined) return undefined;
-  if (isPlainObject(hint) && Object.keys(hint).length === 0) return undefined;
-  if (isPlainObject(hint) && '$natural' in hint) return 'natural';
-  const spec = typeof hint === 'string' ? coll.indexes.find((i) => i.name === hint) : coll.indexes.find((i) => keyOf(i.key) === keyOf(hint));
-  if (spec === undefined) {
-    throw new MongoError(Codes.BadValue, 'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index');
-  }
-  return spec;
-}
-
-export function choosePlan(coll: Collection | undefined, filter: Doc | undefined, sort: Doc | undefined, hint?: unknown): Plan {
-  const conds = conditions(filter);
-  const hinted = hintedIndex(coll, hint);
-  if (hinted === 'natural') return { index: undefined, prefix: [], idhack: false, sortCovered: false };
-  if (hinted !== undefined) {
-    const prefix: string[] = [];
-    for (const f of Object.keys(hinted.key)) {
-      if (!conds.has(f) || !sargable(conds.get(f))) break;
-      prefix.push(f);
-      if (!isEquality(conds.get(f))) break;
-    }
-    const fields = Object.keys(hinted.key);
-    const sortCovered = sort !== undefined && Object.keys(sort).length > 0 && Object.keys(sort).every((f, i) => fields[i] === f || fields[i + prefix.length] === f);
-    return { index: hinted, prefix, idhack: false, sortCovered };
-  }
-  const sortFields = sort !== undefined ? Object.keys(sort) : [];
-  if (coll === undefined) return { index: undefined, prefix: [], idhack: false, sortCovered: false };
-  const onlyId = conds.size === 1 && conds.has('_id') && isEquality(conds.get('_id')) && !isOperatorObject(conds.get('_id')) && Object.keys(filter ?? {}).length === 1;
-  if (onlyId) return { index: coll.indexes.find((i) => i.name === '_id_'), prefix: ['_id'], idhack: true, sortCovered: true };
-  let best: Plan | undefined;
-  let bestScore = 0;
-  for (const spec of coll.indexes) {
-    if (spec.sparse === true || spec.partialFilterExpression !== undefined) {
-      // mongod only uses these when the query provably stays inside them; keep it simple.
-      if (!Object.keys(spec.key).every((f) => conds.has(f) && sargable(conds.get(f)) && isEquality(conds.get(f)))) continue;
-    }
-    const fields = Object.keys(spec.key);
-    const prefix: string[] = [];
-    for (const f of fields) {
-      if (!conds.has(f) || !sargable(conds.get(f))) break;
-      prefix.push(f);
-      if (!isEquality(conds.get(f))) break;
-    }
-    const sortCovered = sortFields.length > 0 && sortFields.every((f, i) => fields[i + prefix.length] === f || fields[i] === f);
-    let score = prefix.reduce((n, f) => n + (isEquality(conds.get(f)) ? 10 : 5), 0);
-    if (prefix.length > 0 && spec.unique === true) score += 3;
-    if (prefix.length > 0 && prefix.length === fields.length) score += 1;
-    if (prefix.length === 0 && sortCovered) score = 1;
-    if (score > bestScore) {
-      bestScore = score;
-      best = { index: spec, prefix, idhack: false, sortCovered };
-    }
-  }
-  return best ?? { index: undefined, prefix: [], idhack: false, sortCovered: false };
-}
-
-function bounds(spec: IndexSpec, prefix: string[], filter: Doc | undefined): Doc {
-  const conds = conditions(filter);
-  const out: Doc = {};
-  for (const f of Object.keys(spec.key)) {
-    if (!prefix.includes(f)) {
-      out[f] = ['[MinKey, MaxKey]'];
-      continue;
-    }
-    const c = conds.get(f);
-    out[f] = [isOperatorObject(c) ? JSON.stringify(c) : `[${JSON.stringify(c)}, ${JSON.stringify(c)}]`];
-  }
-  return out;
-}
 
 interface ExplainInput {
   hint?: unknown;
@@ -164,60 +55,103 @@ function describe(inner: Document): ExplainInput {
   }
 }
 
+/** The execution counters every stage of mongod's executionStats carries. */
+function counters(stage: Doc, nReturned: number, works: number): Doc {
+  return {
+    stage: stage.stage,
+    ...(stage.filter !== undefined ? { filter: stage.filter } : {}),
+    nReturned,
+    executionTimeMillisEstimate: 0,
+    works,
+    advanced: nReturned,
+    needTime: Math.max(0, works - nReturned - 1),
+    needYield: 0,
+    saveState: 0,
+    restoreState: 0,
+    isEOF: 1,
+    ...Object.fromEntries(Object.entries(stage).filter(([k]) => k !== 'stage' && k !== 'filter')),
+  };
+}
+
+function isSimpleProjection(p: Doc): boolean {
+  return Object.values(p).every((v) => v === 0 || v === 1 || v === true || v === false);
+}
+
+/** The part of the filter the index bounds do not answer (what FETCH still checks). */
+function residualFilter(plan: Plan, filter: Doc | undefined): Doc | undefined {
+  if (filter === undefined || plan.exact) return undefined;
+  const answered = new Set(plan.fields.filter((_, i) => plan.bounds[i]?.exact === true && plan.bounds[i]?.constrained === true));
+  const rest = Object.fromEntries(Object.entries(filter).filter(([k]) => !answered.has(k)));
+  return Object.keys(rest).length > 0 ? rest : undefined;
+}
+
 export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Document {
   const input = describe(inner);
   const coll = readable(ctx, input.coll);
-  const plan = choosePlan(coll, input.filter, input.sort, input.hint);
   const opts = queryOptions(inner);
-  const matched = matching(coll, input.filter, opts).map(([, d]) => d);
-  const returned = runFind(matched, { sort: input.sort, skip: input.skip, limit: input.limit }, opts);
-  let docsExamined = coll?.docs.size ?? 0;
-  let keysExamined = 0;
+  const plan = choosePlan(coll, { filter: input.filter, sort: input.sort, projection: input.projection, hint: input.hint, opts });
+  const hasSort = input.sort !== undefined && Object.keys(input.sort).length > 0;
+  const blockingSort = hasSort && !plan.providesSort;
+  const need = input.limit > 0 && !blockingSort ? input.skip + input.limit : 0;
+  const started = performance.now();
+  const ex = runPlan(coll, plan, input.filter, opts, need);
+  const found = ex.found.map(([, d]) => d);
+  const returned = runFind(found, { sort: blockingSort ? input.sort : undefined, skip: input.skip, limit: input.limit }, opts);
+  const elapsed = Math.round(performance.now() - started);
   let stage: Doc;
-  if (plan.idhack) {
-    docsExamined = matched.length;
-    keysExamined = matched.length;
-    stage = { stage: 'IDHACK', nReturned: returned.length, keysExamined, docsExamined };
-  } else if (plan.index !== undefined) {
-    const sub: Doc = {};
-    const conds = conditions(input.filter);
-    for (const f of plan.prefix) sub[f] = conds.get(f);
-    // Without a usable prefix (a hinted or sort-only index) the whole index is scanned.
-    const viaIndex = plan.prefix.length > 0 ? matching(coll, sub, opts).length : (coll?.docs.size ?? 0);
-    keysExamined = viaIndex;
-    docsExamined = viaIndex;
+  if (plan.kind === 'IDHACK') {
+    stage = counters({ stage: 'IDHACK', keysExamined: ex.keysExamined, docsExamined: ex.docsExamined }, found.length, ex.keysExamined + 1);
+  } else if (plan.kind === 'COLLSCAN') {
+    stage = counters({ stage: 'COLLSCAN', filter: input.filter ?? {}, direction: 'forward', docsExamined: ex.docsExamined }, found.length, ex.docsExamined + 1);
+  } else {
+    const spec = plan.spec as IndexSpec;
     const ixscan: Doc = {
       stage: 'IXSCAN',
-      nReturned: viaIndex,
-      keyPattern: plan.index.key,
-      indexName: plan.index.name,
-      isMultiKey: false,
-      isUnique: plan.index.unique === true,
-      isSparse: plan.index.sparse === true,
-      isPartial: plan.index.partialFilterExpression !== undefined,
+      keyPattern: spec.key,
+      indexName: spec.name,
+      isMultiKey: plan.multiKey,
+      multiKeyPaths: plan.multiKeyPaths,
+      isUnique: spec.unique === true,
+      isSparse: spec.sparse === true,
+      isPartial: spec.partialFilterExpression !== undefined,
       indexVersion: 2,
-      direction: 'forward',
-      indexBounds: bounds(plan.index, plan.prefix, input.filter),
-      keysExamined,
+      direction: directionName(plan),
+      indexBounds: indexBounds(plan),
+      keysExamined: ex.keysExamined,
+      seeks: ex.seeks,
+      dupsTested: ex.dupsTested,
+      dupsDropped: ex.dupsDropped,
     };
-    const remaining = Object.keys(input.filter ?? {}).filter((k) => !plan.prefix.includes(k));
-    stage = { stage: 'FETCH', nReturned: matched.length, docsExamined, inputStage: ixscan };
-    if (remaining.length > 0) stage.filter = Object.fromEntries(remaining.map((k) => [k, (input.filter ?? {})[k]]));
-  } else {
-    stage = { stage: 'COLLSCAN', filter: input.filter ?? {}, nReturned: matched.length, direction: 'forward', docsExamined };
+    stage = counters(ixscan, plan.covered ? found.length : ex.keysReturned, ex.keysExamined + 1);
+    if (!plan.covered) {
+      const fetch: Doc = { stage: 'FETCH', docsExamined: ex.docsExamined, alreadyHasObj: 0, inputStage: stage };
+      const rest = residualFilter(plan, input.filter);
+      if (rest !== undefined) fetch.filter = rest;
+      stage = counters(fetch, found.length, ex.keysReturned + 1);
+    }
   }
-  if (input.sort !== undefined && Object.keys(input.sort).length > 0 && !plan.sortCovered) {
-    stage = { stage: 'SORT', sortPattern: input.sort, nReturned: returned.length, inputStage: stage };
+  if (blockingSort) {
+    const sortStage: Doc = { stage: 'SORT', sortPattern: input.sort, memLimit: 104857600, type: 'simple', totalDataSizeSorted: 0, usedDisk: false, spills: 0, inputStage: stage };
+    if (input.limit > 0) sortStage.limitAmount = input.skip + input.limit;
+    stage = counters(sortStage, Math.min(found.length, input.limit > 0 ? input.skip + input.limit : found.length), found.length + 1);
   }
-  if (input.skip > 0) stage = { stage: 'SKIP', skipAmount: input.skip, nReturned: returned.length, inputStage: stage };
-  if (input.limit > 0) stage = { stage: 'LIMIT', limitAmount: input.limit, nReturned: returned.length, inputStage: stage };
   if (input.projection !== undefined && Object.keys(input.projection).length > 0) {
-    stage = { stage: 'PROJECTION_SIMPLE', transformBy: input.projection, nReturned: returned.length, inputStage: stage };
+    const kind = plan.covered ? 'PROJECTION_COVERED' : isSimpleProjection(input.projection) ? 'PROJECTION_SIMPLE' : 'PROJECTION_DEFAULT';
+    stage = counters({ stage: kind, transformBy: input.projection, inputStage: stage }, stage.nReturned as number, (stage.nReturned as number) + 1);
+  }
+  if (input.skip > 0) stage = counters({ stage: 'SKIP', skipAmount: input.skip, inputStage: stage }, Math.max(0, (stage.nReturned as number) - input.skip), (stage.nReturned as number) + 1);
+  if (input.limit > 0 && !blockingSort) stage = counters({ stage: 'LIMIT', limitAmount: input.limit, inputStage: stage }, returned.length, returned.length + 1);
+  if (input.name === 'update' || input.name === 'delete' || input.name === 'findAndModify' || input.name === 'findandmodify' || input.name === 'count') {
+    const outer = input.name === 'count' ? 'COUNT' : input.name === 'delete' || inner.remove === true ? 'DELETE' : 'UPDATE';
+    stage = counters({ stage: outer, inputStage: stage }, 0, (stage.nReturned as number) + 1);
   }
   const strip = (s: Doc): Doc => {
-    const { nReturned: _n, keysExamined: _k, docsExamined: _d, ...rest } = s;
-    if (isPlainObject(rest.inputStage)) rest.inputStage = strip(rest.inputStage);
-    return rest;
+    const out: Doc = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (PLANNER_ONLY.has(k)) continue;
+      out[k] = k === 'inputStage' && isPlainObject(v) ? strip(v) : v;
+    }
+    return out;
   };
   const queryPlanner: Doc = {
     namespace: `${ctx.db}.${input.coll}`,
@@ -234,10 +168,11 @@ export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Docume
     reply.executionStats = {
       executionSuccess: true,
       nReturned: returned.length,
-      executionTimeMillis: 0,
-      totalKeysExamined: keysExamined,
-      totalDocsExamined: docsExamined,
+      executionTimeMillis: elapsed,
+      totalKeysExamined: ex.keysExamined,
+      totalDocsExamined: ex.docsExamined,
       executionStages: stage,
+      ...(verbosity === 'allPlansExecution' ? { allPlansExecution: [] } : {}),
     };
   }
   if (input.name === 'aggregate') {
@@ -249,6 +184,12 @@ export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Docume
   reply.ok = 1;
   return reply;
 }
+
+/** Execution counters, which queryPlanner.winningPlan leaves out. */
+const PLANNER_ONLY = new Set([
+  'nReturned', 'executionTimeMillisEstimate', 'works', 'advanced', 'needTime', 'needYield', 'saveState', 'restoreState', 'isEOF',
+  'keysExamined', 'docsExamined', 'seeks', 'dupsTested', 'dupsDropped', 'alreadyHasObj', 'totalDataSizeSorted', 'usedDisk', 'spills',
+]);
 
 const explain: Handler = (cmd, ctx) => {
   const inner = cmd.explain;

@@ -2,10 +2,20 @@
 import { Long } from 'bson';
 import type { Handler } from '../context.ts';
 import { Codes, MongoError } from '../errors.ts';
-import { matching, runFind } from '../query.ts';
-import { toNumber } from '../values.ts';
-import { hintedIndex } from './explain.ts';
+import { choosePlan, runPlan } from '../planner.ts';
+import { runFind } from '../query.ts';
+import { sortDocuments } from '../compare.ts';
+import { toNumber, type Doc } from '../values.ts';
 import { collName, cursorReply, optDoc, optNumber, queryOptions, readable } from './common.ts';
+
+function collated(collation: Doc | undefined): boolean {
+  return collation !== undefined && typeof collation.locale === 'string' && collation.locale !== 'simple';
+}
+
+function slice(docs: Doc[], skip: number, limit: number): Doc[] {
+  if (skip === 0 && limit === 0) return docs;
+  return docs.slice(skip, limit > 0 ? skip + limit : undefined);
+}
 
 const find: Handler = (cmd, ctx) => {
   const name = collName(cmd, 'find');
@@ -25,10 +35,18 @@ const find: Handler = (cmd, ctx) => {
   }
   if (cmd.tailable === true) throw new MongoError(Codes.BadValue, 'error processing query: tailable cursor requested on non capped collection');
   const coll = readable(ctx, name);
-  hintedIndex(coll, cmd.hint);
   const opts = queryOptions(cmd);
-  const candidates = matching(coll, filter, opts).map(([, d]) => d);
-  const docs = runFind(candidates, { sort, projection, skip, limit, matchedBy: filter }, opts);
+  const plan = choosePlan(coll, { filter, sort, projection, hint: cmd.hint, opts });
+  const blockingSort = sort !== undefined && Object.keys(sort).length > 0 && !plan.providesSort;
+  // Without a blocking sort the scan can stop as soon as skip + limit documents matched.
+  const need = limit > 0 && !blockingSort ? skip + limit : 0;
+  const found = runPlan(coll, plan, filter, opts, need).found;
+  const candidates = found.map(([, d]) => d);
+  const simple = (projection === undefined || Object.keys(projection).length === 0) && !collated(opts.collation) && sort?.$natural === undefined;
+  // Without a projection or collation the documents go out as stored: sort and slice them here.
+  const docs = simple
+    ? slice(blockingSort ? sortDocuments(candidates, sort as Doc) : candidates, skip, limit)
+    : runFind(candidates, { sort: blockingSort ? sort : undefined, projection, skip, limit, matchedBy: filter }, opts);
   const first = single && limit > 0 ? Math.min(limit, batchSize ?? limit) : limit > 0 && batchSize === undefined ? Math.min(limit, 101) : batchSize;
   return cursorReply(ctx, `${ctx.db}.${name}`, docs, first, single);
 };

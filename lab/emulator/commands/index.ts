@@ -6,6 +6,7 @@ import { Binary, Long, Timestamp, type Document } from 'bson';
 import type { ConnectionInfo, Ctx, Handler, ServerState } from '../context.ts';
 import { Codes, MongoError, commandNotFound, fromMingo } from '../errors.ts';
 import { toWire } from '../numbers.ts';
+import { WriteBlocked } from '../store.ts';
 import type { Transaction } from '../transactions.ts';
 import { adminCommands, listCommandsNames } from './admin.ts';
 import { aggregateCommands } from './aggregate.ts';
@@ -73,6 +74,8 @@ export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document
     // A write error inside a transaction aborts it, as in mongod.
     if (txn !== undefined && txn.state === 'inProgress' && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) txn.abort();
   } catch (err) {
+    // A write waiting for a transaction's lock: the connection runs the command again once it ends.
+    if (err instanceof WriteBlocked) throw err;
     const e = err instanceof MongoError ? err : err instanceof Error && /mingo|operator|\$/i.test(err.message) ? fromMingo(err, 'query') : new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err));
     if (txn !== undefined && txn.state === 'inProgress') txn.abort();
     reply = e.toReply();

@@ -4,8 +4,9 @@ import type { Handler } from '../context.ts';
 import { Codes, MongoError, fromMingo } from '../errors.ts';
 import { copyMarks } from '../numbers.ts';
 import { project } from '../query.ts';
+import { WriteBlocked } from '../store.ts';
 import { validate } from '../validation.ts';
-import { idFirst, isPlainObject, toNumber, type Doc } from '../values.ts';
+import { idFirst, isPlainObject, keyOf, toNumber, type Doc } from '../values.ts';
 import { performDelete, performUpdate } from '../update.ts';
 import { collName, optDoc, queryOptions, writeReply } from './common.ts';
 
@@ -28,6 +29,12 @@ const insert: Handler = (cmd, ctx) => {
   const ordered = cmd.ordered !== false;
   const bypass = cmd.bypassDocumentValidation === true;
   const coll = ctx.catalog.getOrCreate(ctx.db, name);
+  // Wait for transactions' locks on any of these _ids or unique keys before inserting the first document.
+  ctx.catalog.checkWritable?.(
+    coll,
+    docs.flatMap((d) => (isPlainObject(d) && d._id !== undefined ? [keyOf(d._id)] : [])),
+    docs.filter(isPlainObject),
+  );
   const writeErrors: Document[] = [];
   let n = 0;
   for (let i = 0; i < docs.length; i++) {
@@ -37,6 +44,7 @@ const insert: Handler = (cmd, ctx) => {
       ctx.catalog.insert(coll, doc);
       n += 1;
     } catch (err) {
+      if (err instanceof WriteBlocked) throw err;
       if (!(err instanceof MongoError)) throw err;
       if (err.code === Codes.WriteConflict) throw err;
       writeErrors.push(err.toWriteError(i));
@@ -76,6 +84,7 @@ const update: Handler = (cmd, ctx) => {
         upserted.push({ index: i, _id: res.upsertedId });
       }
     } catch (err) {
+      if (err instanceof WriteBlocked) throw err;
       if (!(err instanceof MongoError)) throw fromMingo(err, 'update');
       if (err.code === Codes.WriteConflict) throw err;
       writeErrors.push(err.toWriteError(i));
@@ -102,6 +111,7 @@ const del: Handler = (cmd, ctx) => {
       if (limit !== 0 && limit !== 1) throw new MongoError(Codes.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${limit}`);
       n += performDelete(ctx, name, optDoc(st, 'q'), limit, { collation: optDoc(st, 'collation'), variables: optDoc(cmd, 'let') }).length;
     } catch (err) {
+      if (err instanceof WriteBlocked) throw err;
       if (!(err instanceof MongoError)) throw fromMingo(err, 'query');
       if (err.code === Codes.WriteConflict) throw err;
       writeErrors.push(err.toWriteError(i));
