@@ -48,7 +48,7 @@ export interface CapturedLesson {
 
 /**
  * Output with the parts that change from run to run replaced (ids, dates, durations, tokens, column
- * widths), so a freshness check compares what a cell shows, not when it ran.
+ * widths, the length of bars in a chart of timings), so a freshness check compares what a cell shows, not when it ran.
  */
 export function normaliseOutput(text: string): string {
   return text
@@ -58,6 +58,8 @@ export function normaliseOutput(text: string): string {
     .replace(/\b\d+(?:\.\d+)?\s?(?:ms|µs|ns|s|x|×)(?![\w])/g, '<n>')
     .replace(/\b[A-Za-z0-9_-]{20,}\b/g, '<token>')
     .replace(/─+/g, '─')
+    // A terminal bar chart of measured times (lesson 12): its length is a timing, like the figure beside it.
+    .replace(/[▏▎▍▌▋▊▉█]+/g, '█')
     .replace(/[ \t]+/g, ' ');
 }
 
