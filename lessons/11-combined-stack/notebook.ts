@@ -22,8 +22,8 @@ cell('The article\'s flow, as five routes', `
 const { sql, mongo, redis } = await backends();
 const stores: Stores = { sql, mongo, redis };
 type UserRow = { id: number; email: string; salt: string; password_hash: string };
+await sql.exec('DROP TABLE IF EXISTS users CASCADE'); // lesson 01 has a users table too
 await prepareStores(stores);
-await sql.exec('TRUNCATE users RESTART IDENTITY');
 await mongo.collection('profiles').deleteMany({});
 await mongo.collection('messages').deleteMany({});
 /** Deletes the keys this lesson writes (all under app:), and only those. */
