@@ -158,8 +158,9 @@ export async function readProfile(mongo: Db, userId: number): Promise<Profile | 
 
 // #region feed
 /**
- * The newest FEED_SIZE messages, cache-aside: FEED_KEY holds JSON `{ builtAt, posts }` for
- * FEED_TTL_SECONDS; on a miss the feed is built from MongoDB and cached.
+ * The newest FEED_SIZE messages (by createdAt, then _id, both descending), cache-aside: FEED_KEY
+ * holds JSON `{ builtAt, posts }` for FEED_TTL_SECONDS; on a miss the feed is built from MongoDB
+ * and cached. A hit's age is whole seconds since builtAt.
  */
 export async function readFeed(stores: Stores, now: number = Date.now()): Promise<Feed> {
   const cached = await stores.redis.get(FEED_KEY);
