@@ -307,6 +307,21 @@ show({
   'in MongoDB': await messages.countDocuments({ _id: new ObjectId(got.id) }),
 });
 // #endregion messages
+note(`
+  Now a save that fails (a stand-in for MongoDB without a primary), then one
+  that works. A subscriber gets messages in the order they were published, so
+  if the failed one had gone out, it would arrive first.
+`);
+// #region failed-save
+const noPrimary = { collection: () => ({ insertOne: () => Promise.reject(new Error('no primary')) }) };
+const broken: Stores = { ...stores, mongo: noPrimary as unknown as Db };
+const next = new Promise<string>((resolve) => {
+  subscriber.once('message', (_channel, message: string) => resolve(message));
+});
+const failed = await postMessage(broken, session, 'Lost?').then(() => 'saved', (e: Error) => e.message);
+await postMessage(stores, session, 'Second try');
+show({ 'first attempt': failed, 'next message received': (JSON.parse(await next) as FeedPost).text });
+// #endregion failed-save
 
 cell('The five routes on Fastify, tested with inject()', `
   server.ts (given) is the Fastify wiring: each route parses the request, calls
