@@ -148,6 +148,8 @@ describe('getting around', () => {
       await open(page, `/lessons/${lessonIds[0]}`);
       await page.locator('.VPSidebar a', { hasText: 'Backends' }).click();
       await page.waitForURL(/\/backends$/);
+      // The site is a single-page app: the new heading arrives a moment after the address.
+      await page.locator('.vp-doc h1', { hasText: 'Backends' }).waitFor();
       expect(await page.locator('.vp-doc h1').innerText()).toMatch(/Backends/);
     } finally {
       await page.close();
