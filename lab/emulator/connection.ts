@@ -3,12 +3,13 @@
  * on input it cannot stay in sync with. Nothing a client sends may throw out of here.
  */
 import type { Socket } from 'node:net';
-import type { Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import { execute } from './commands/index.ts';
 import type { ConnectionInfo, ServerState } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
 import {
   MAX_MESSAGE_SIZE,
+  MSG_EXHAUST_ALLOWED,
   MSG_MORE_TO_COME,
   OP_MSG,
   OP_QUERY,
@@ -28,6 +29,8 @@ function requestId(): number {
 
 /** Longest we hold an awaitable hello (the driver's streaming monitor) before answering. */
 const MAX_AWAIT_MS = 10_000;
+/** Floor between streamed hello replies, so maxAwaitTimeMS: 0 cannot turn into a busy loop. */
+const MIN_STREAM_MS = 100;
 
 export class Connection {
   private readonly socket: Socket;
@@ -35,7 +38,8 @@ export class Connection {
   readonly info: ConnectionInfo;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(socket: Socket, server: ServerState) {
@@ -92,7 +96,13 @@ export class Connection {
     return frame;
   }
 
+  /** Frames run one after another per connection, so replies keep their order while a long command yields. */
   private handleFrame(frame: Buffer): void {
+    this.queue = this.queue.then(() => this.process(frame)).catch(() => this.close());
+  }
+
+  private async process(frame: Buffer): Promise<void> {
+    if (this.closed) return;
     const header = readHeader(frame);
     let req: Request;
     try {
@@ -106,45 +116,72 @@ export class Connection {
       this.close();
       return;
     }
-    let reply: Document;
-    try {
-      reply = execute(this.server, this.info, req.command, req.db);
-    } catch (err) {
-      reply = new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err)).toReply();
-    }
-    let out: Buffer;
-    try {
-      out = req.legacy ? encodeOpReply(reply, requestId(), header.requestId) : encodeOpMsg(reply, requestId(), header.requestId);
-    } catch (err) {
-      const fallback = new MongoError(Codes.InternalError, `could not encode reply: ${(err as Error).message}`).toReply();
-      out = req.legacy ? encodeOpReply(fallback, requestId(), header.requestId) : encodeOpMsg(fallback, requestId(), header.requestId);
-    }
-    // Unacknowledged writes (w:0) set moreToCome: the client expects no answer.
-    if (!req.legacy && (req.flags & MSG_MORE_TO_COME) !== 0) return;
     const wait = this.awaitMs(req.command);
-    if (wait > 0) {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.send(out);
-      }, wait);
-      t.unref();
-      this.timers.add(t);
+    if (wait >= 0 && !req.legacy) {
+      // The streaming monitor: answer at the deadline, and with exhaustAllowed keep answering every
+      // maxAwaitTimeMS with moreToCome set, each reply answering the previous one (as mongod does).
+      const exhaust = (req.flags & MSG_EXHAUST_ALLOWED) !== 0;
+      this.later(wait, () => this.stream(req, header.requestId, wait, exhaust));
       return;
     }
-    this.send(out);
+    const reply = await this.run(req);
+    // Unacknowledged writes (w:0) set moreToCome: the client expects no answer.
+    if (!req.legacy && (req.flags & MSG_MORE_TO_COME) !== 0) return;
+    this.send(this.encode(req, reply, requestId(), header.requestId));
+  }
+
+  private async run(req: Request): Promise<Document> {
+    try {
+      return await execute(this.server, this.info, req.command, req.db);
+    } catch (err) {
+      return new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err)).toReply();
+    }
+  }
+
+  private encode(req: Request, reply: Document, id: number, responseTo: number, flags = 0): Buffer {
+    try {
+      return req.legacy ? encodeOpReply(reply, id, responseTo) : encodeOpMsg(reply, id, responseTo, flags);
+    } catch (err) {
+      const fallback = new MongoError(Codes.InternalError, `could not encode reply: ${(err as Error).message}`).toReply();
+      return req.legacy ? encodeOpReply(fallback, id, responseTo) : encodeOpMsg(fallback, id, responseTo, flags);
+    }
+  }
+
+  /** One awaited hello reply; with exhaust, schedules the next one after `every` ms. */
+  private stream(req: Request, responseTo: number, every: number, exhaust: boolean): void {
+    void this.run(req).then((reply) => {
+      if (this.closed) return;
+      const id = requestId();
+      this.send(this.encode(req, reply, id, responseTo, exhaust ? MSG_MORE_TO_COME : 0));
+      if (exhaust) this.later(Math.max(every, MIN_STREAM_MS), () => this.stream(req, id, every, exhaust));
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    // Pending hello replies must not keep a process alive (unref does not exist in browsers).
+    (t as { unref?: () => void }).unref?.();
+    this.timers.add(t);
   }
 
   /**
    * An awaitable hello (topologyVersion + maxAwaitTimeMS) asks us to reply when the topology
-   * changes or the time is up. Ours never changes, so we answer at the deadline; answering at
-   * once would make the driver's monitor spin.
+   * changes or the time is up; -1 for any other command. Ours never changes, so we answer at the
+   * deadline (answering at once would make the driver's monitor spin), or at once when the client's
+   * topologyVersion is from another process.
    */
   private awaitMs(cmd: Document): number {
     const name = Object.keys(cmd)[0];
-    if (name !== 'hello' && name !== 'isMaster' && name !== 'ismaster') return 0;
-    if (cmd.topologyVersion === undefined || cmd.maxAwaitTimeMS === undefined) return 0;
+    if (name !== 'hello' && name !== 'isMaster' && name !== 'ismaster') return -1;
+    if (cmd.topologyVersion === undefined || cmd.maxAwaitTimeMS === undefined) return -1;
     const ms = Number(cmd.maxAwaitTimeMS);
-    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_AWAIT_MS) : 0;
+    if (!Number.isFinite(ms) || ms < 0) return -1;
+    const seen = (cmd.topologyVersion as Document | null)?.processId;
+    if (!(seen instanceof ObjectId) || !seen.equals(this.server.processId)) return 0;
+    return Math.min(ms, MAX_AWAIT_MS);
   }
 
   private send(buf: Buffer): void {
