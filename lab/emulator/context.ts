@@ -40,4 +40,4 @@ export interface Ctx {
   readonly txn: Transaction | undefined;
 }
 
-export type Handler = (cmd: Document, ctx: Ctx) => Document;
+export type Handler = (cmd: Document, ctx: Ctx) => Document | Promise<Document>;

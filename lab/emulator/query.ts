@@ -3,7 +3,7 @@
  * errors translated to mongod's. All query semantics come from mingo; nothing here re-implements them.
  */
 import { Aggregator } from 'mingo/aggregator';
-import { Context, ProcessingMode } from 'mingo/core';
+import { Context, ProcessingMode, evalExpr } from 'mingo/core';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
 import * as expressionOperators from 'mingo/operators/expression';
 import * as pipelineOperators from 'mingo/operators/pipeline';
@@ -18,12 +18,17 @@ import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
 import { jsonSchemaValidator } from './schema.ts';
+import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES, type OpGuard } from './guard.ts';
+import { codeText, scriptFunction } from './javascript.ts';
+import { calculateObjectSize } from 'bson';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
 
 export interface QueryOptions {
   collation?: Doc;
   variables?: Doc;
+  /** The operation's deadline, yielding and script time limits (see guard.ts). */
+  guard?: OpGuard;
 }
 
 /** Every (container, key, value) a dotted path reaches, descending arrays like the query language. */
@@ -180,10 +185,72 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
   return found.map(([, , v]) => v);
 }
 
+/** Rough size of a value as mongod counts it for memory limits (BSON size, 16 bytes per scalar). */
+export function approxSize(v: unknown): number {
+  if (v === null || v === undefined || typeof v !== 'object') return typeof v === 'string' ? 16 + v.length : 16;
+  if (Array.isArray(v)) {
+    let n = 16;
+    for (const el of v) n += approxSize(el);
+    return n;
+  }
+  try {
+    return calculateObjectSize(v as Doc);
+  } catch {
+    return 16;
+  }
+}
+
+function exceeded(what: string, limit = MEMORY_LIMIT_BYTES): MongoError {
+  return new MongoError(Codes.ExceededMemoryLimit, `${what} used too much memory and cannot spill to disk. Memory limit: ${limit} bytes`);
+}
+
+type ExprOp = (obj: unknown, expr: unknown, options: unknown) => unknown;
+type AccOp = (coll: unknown[], expr: unknown, options: unknown) => unknown;
+
+/** $range refuses, as mongod does (146), to build an array larger than the 100 MiB memory limit. */
+const $range: ExprOp = (obj, expr, opts) => {
+  if (Array.isArray(expr) && expr.length >= 2) {
+    const args = evalExpr(obj, expr, opts as Options) as unknown[];
+    const [start, end, step = 1] = args.map((a) => Number(a));
+    if (Number.isFinite(start) && Number.isFinite(end) && Number.isFinite(step) && step !== 0) {
+      const count = Math.max(0, Math.ceil(((end as number) - (start as number)) / (step as number)));
+      const bytes = count * 16;
+      if (bytes > MEMORY_LIMIT_BYTES) {
+        throw new MongoError(Codes.ExceededMemoryLimit, `$range would use too much memory (${bytes} bytes) and cannot spill to disk. Memory limit: ${MEMORY_LIMIT_BYTES} bytes`);
+      }
+    }
+  }
+  return (expressionOperators.$range as unknown as ExprOp)(obj, expr, opts);
+};
+
+/** $push / $addToSet in $group fail with 146 past 100 MiB, as in mongod. */
+function limitedAccumulator(name: '$push' | '$addToSet'): AccOp {
+  const base = accumulatorOperators[name] as unknown as AccOp;
+  return (coll, expr, opts) => {
+    const out = base(coll, expr, opts);
+    if (Array.isArray(out)) {
+      let bytes = 0;
+      for (const el of out) {
+        bytes += approxSize(el);
+        if (bytes > MEMORY_LIMIT_BYTES) throw exceeded(name);
+      }
+    }
+    return out;
+  };
+}
+
+/** $sort, $group and friends: the emulator's ceiling where mongod would spill to disk. */
+export function checkOperationMemory(docs: readonly unknown[], what: string): void {
+  if (docs.length < 100_000) return;
+  let bytes = 0;
+  for (let i = 0; i < docs.length; i += 97) bytes += approxSize(docs[i]) * 97;
+  if (bytes > OPERATION_MEMORY_BYTES) throw exceeded(`${what} (in the NoSQL Lab emulator, which cannot spill to disk)`, OPERATION_MEMORY_BYTES);
+}
+
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
+  accumulator: { ...accumulatorOperators, $push: limitedAccumulator('$push'), $addToSet: limitedAccumulator('$addToSet') } as never,
+  expression: { ...expressionOperators, $range, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
   pipeline: { ...pipelineOperators, $sort, $project } as never,
   projection: projectionOperators,
   query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
@@ -194,6 +261,7 @@ function options(extra: QueryOptions = {}, resolver?: (name: string) => Doc[]): 
   const opts: { -readonly [K in keyof Options]?: Options[K] } = {
     jsonSchemaValidator: jsonSchemaValidator as Options['jsonSchemaValidator'],
     context: CONTEXT,
+    scriptEnabled: true,
   };
   if (extra.collation !== undefined && typeof extra.collation.locale === 'string' && extra.collation.locale !== 'simple') {
     opts.collation = extra.collation as unknown as CollationSpec;
@@ -223,24 +291,60 @@ function checkTopLevel(filter: Doc): void {
 }
 
 /**
- * mongod runs `$where` given as a string of JavaScript ('this.a > 1' or 'function() {...}');
- * mingo wants a function. Local, trusted input only, like mongod's server-side JavaScript.
+ * Server-side JavaScript in a filter or pipeline, made runnable: `$where` (a string such as
+ * 'this.a > 1' or 'function () {...}', or a Code), `$function` bodies and `$accumulator` functions
+ * become sandboxed functions with the operation's time limits (javascript.ts).
  */
-function whereFunction(code: string): () => boolean {
-  const isFunction = /^\s*function\b/.test(code);
-  const fn = (isFunction ? new Function(`return (${code});`)() : new Function(`return (${code});`)) as () => unknown;
-  return function (this: unknown): boolean {
-    return Boolean(fn.call(this));
+export function prepareScripts<T>(spec: T, guard: OpGuard | undefined): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      let changed = false;
+      const out = v.map((el) => {
+        const w = walk(el);
+        if (w !== el) changed = true;
+        return w;
+      });
+      return changed ? out : v;
+    }
+    if (!isPlainObject(v)) return v;
+    let out: Doc | undefined;
+    for (const [k, val] of Object.entries(v)) {
+      let next: unknown = val;
+      if (k === '$where') {
+        const text = codeText(val);
+        if (text !== undefined) {
+          const fn = scriptFunction(text, guard, '$where', true);
+          next = function (this: unknown): boolean {
+            return Boolean(fn.call(this));
+          };
+        }
+      } else if (k === '$function' && isPlainObject(val)) {
+        const text = codeText(val.body);
+        next = text === undefined ? val : { ...val, body: scriptFunction(text, guard, '$function') };
+        if (isPlainObject(next) && next.args !== undefined) next = { ...next, args: walk(next.args) };
+      } else if (k === '$accumulator' && isPlainObject(val)) {
+        const acc: Doc = { ...val };
+        for (const f of ['init', 'accumulate', 'merge', 'finalize']) {
+          const text = codeText(acc[f]);
+          if (text !== undefined) acc[f] = scriptFunction(text, guard, `$accumulator ${f}`);
+        }
+        next = acc;
+      } else {
+        next = walk(val);
+      }
+      if (next !== val) {
+        out ??= { ...v };
+        out[k] = next;
+      }
+    }
+    return out ?? v;
   };
+  return walk(spec) as T;
 }
 
 export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Query {
   if (filter !== undefined) checkTopLevel(filter);
-  if (filter !== undefined && typeof filter.$where === 'string') filter = { ...filter, $where: whereFunction(filter.$where) };
-  else if (filter !== undefined && filter.$where !== undefined && typeof filter.$where === 'object') {
-    const code = (filter.$where as { code?: unknown }).code;
-    if (typeof code === 'string') filter = { ...filter, $where: whereFunction(code) };
-  }
+  if (filter !== undefined) filter = prepareScripts(filter, extra?.guard);
   try {
     return new Query(filter ?? {}, options(extra));
   } catch (err) {
@@ -271,9 +375,33 @@ export function matching(coll: Collection | undefined, filter: Doc | undefined, 
       if (doc !== undefined && q.test(doc)) out.push([k, doc]);
       return out;
     }
-    for (const entry of coll.docs) if (q.test(entry[1])) out.push(entry);
+    const guard = extra?.guard;
+    let n = 0;
+    for (const entry of coll.docs) {
+      if (guard !== undefined && (++n & 255) === 0) guard.check();
+      if (q.test(entry[1])) out.push(entry);
+    }
   } catch (err) {
     throw fromMingo(err, 'query');
+  }
+  return out;
+}
+
+/** matching() that yields to other connections every few milliseconds and honours maxTimeMS. */
+export async function matchingAsync(coll: Collection | undefined, filter: Doc | undefined, extra: QueryOptions & { guard: OpGuard }): Promise<Array<[string, Doc]>> {
+  if (coll === undefined) return [];
+  if (filter === undefined || Object.keys(filter).length === 0 || idLookup(filter) !== undefined) return matching(coll, filter, extra);
+  const q = compileQuery(filter, extra);
+  const out: Array<[string, Doc]> = [];
+  const guard = extra.guard;
+  let n = 0;
+  for (const entry of coll.docs) {
+    if ((++n & 255) === 0) await guard.tick();
+    try {
+      if (q.test(entry[1])) out.push(entry);
+    } catch (err) {
+      throw fromMingo(err, 'query');
+    }
   }
   return out;
 }
@@ -450,4 +578,38 @@ export function applyOperators(doc: Doc, modifier: Doc, arrayFilters: Doc[] | un
   } catch (err) {
     throw fromMingo(err, 'update');
   }
+}
+
+/** Evaluates one aggregation expression against `doc` with the emulator's operators. */
+export function evalExpression(doc: unknown, expr: unknown, extra?: QueryOptions): unknown {
+  try {
+    return evalExpr(doc, expr, options(extra) as Options);
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/**
+ * One expression over many documents. mingo rebuilds its compute options (a copy of every operator
+ * table) on each evalExpr call with plain options; capturing the ComputeOptions instance mingo
+ * hands to an operator, and reusing it with a new root per document, avoids that.
+ */
+export function evaluateAll(docs: Doc[], expr: unknown, extra?: QueryOptions): unknown[] {
+  try {
+    const copts = evalExpr({}, { $emulatorComputeOptions: 1 }, options(extra) as Options) as { update(l: object): unknown };
+    const out = new Array<unknown>(docs.length);
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      copts.update({ root: doc });
+      out[i] = evalExpr(doc, expr, copts as unknown as Options) ?? null;
+    }
+    return out;
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/** The $count rewrite and the server-side JavaScript preparation, for callers that run stages one by one. */
+export function preparePipeline(pipeline: Doc[], guard: OpGuard | undefined): Doc[] {
+  return prepareScripts(rewrite(pipeline), guard);
 }

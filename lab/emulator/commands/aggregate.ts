@@ -2,7 +2,8 @@
 import type { Document } from 'bson';
 import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, notEmulated } from '../errors.ts';
-import { matching, resolverFor, runPipeline } from '../query.ts';
+import { matching, matchingAsync, resolverFor } from '../query.ts';
+import { checkGroups, runPipelineAsync } from '../pipeline.ts';
 import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
 import { collName, cursorReply, queryOptions, readable } from './common.ts';
 import { explainDoc } from './explain.ts';
@@ -115,17 +116,18 @@ function statsSource(ctx: Ctx, name: string, stage: Doc | undefined): Doc[] | un
   return undefined;
 }
 
-export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string } {
+export async function runAggregate(ctx: Ctx, cmd: Document): Promise<{ docs: Doc[]; ns: string }> {
   let pipeline = checkPipeline(cmd.pipeline);
+  checkGroups(pipeline);
   const isDbLevel = cmd.aggregate === 1;
   const name = isDbLevel ? '$cmd.aggregate' : collName(cmd, 'aggregate');
   const stats = isDbLevel ? undefined : statsSource(ctx, name, pipeline[0]);
   if (stats !== undefined) pipeline = pipeline.slice(1);
-  const input = stats ?? (isDbLevel ? [] : (readable(ctx, name)?.all() ?? []));
+  const input: Iterable<Doc> = stats ?? (isDbLevel ? [] : (readable(ctx, name)?.docs.values() ?? []));
   const last = pipeline[pipeline.length - 1];
   const writeStage = last !== undefined && ('$out' in last || '$merge' in last) ? last : undefined;
   const stages = writeStage !== undefined ? pipeline.slice(0, -1) : pipeline;
-  const docs = runPipeline(input, stages, resolverFor(ctx.catalog, ctx.db), queryOptions(cmd));
+  const docs = await runPipelineAsync(input, stages, resolverFor(ctx.catalog, ctx.db), queryOptions(cmd));
   if (writeStage !== undefined) {
     if ('$out' in writeStage) writeOut(ctx, writeStage.$out, docs);
     else writeMerge(ctx, writeStage.$merge, docs);
@@ -134,7 +136,7 @@ export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string
   return { docs, ns: `${ctx.db}.${name}` };
 }
 
-const aggregate: Handler = (cmd, ctx) => {
+const aggregate: Handler = async (cmd, ctx) => {
   if (cmd.explain === true) {
     const { explain: _explain, ...inner } = cmd;
     return explainDoc(ctx, inner, 'queryPlanner');
@@ -143,16 +145,17 @@ const aggregate: Handler = (cmd, ctx) => {
   if (!isPlainObject(cursor) && cmd.explain !== true) {
     throw new MongoError(Codes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
   }
-  const { docs, ns } = runAggregate(ctx, cmd);
+  const { docs, ns } = await runAggregate(ctx, cmd);
   const batchSize = cursor.batchSize === undefined ? undefined : toNumber(cursor.batchSize);
   return cursorReply(ctx, ns, docs, batchSize, false);
 };
 
-const count: Handler = (cmd, ctx) => {
+const count: Handler = async (cmd, ctx) => {
   const name = collName(cmd, 'count');
   const coll = readable(ctx, name);
   const query = isPlainObject(cmd.query) ? cmd.query : undefined;
-  let n = query === undefined || Object.keys(query).length === 0 ? (coll?.docs.size ?? 0) : matching(coll, query, queryOptions(cmd)).length;
+  const opts = queryOptions(cmd);
+  let n = query === undefined || Object.keys(query).length === 0 ? (coll?.docs.size ?? 0) : (await matchingAsync(coll, query, opts)).length;
   const skip = toNumber(cmd.skip, 0);
   const limit = Math.abs(toNumber(cmd.limit, 0));
   n = Math.max(0, n - skip);
@@ -160,14 +163,15 @@ const count: Handler = (cmd, ctx) => {
   return { n, ok: 1 };
 };
 
-const distinct: Handler = (cmd, ctx) => {
+const distinct: Handler = async (cmd, ctx) => {
   const name = collName(cmd, 'distinct');
   if (typeof cmd.key !== 'string') throw new MongoError(Codes.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
   const key = cmd.key;
   const coll = readable(ctx, name);
   const query = isPlainObject(cmd.query) ? cmd.query : undefined;
   const seen = new Map<string, unknown>();
-  for (const [, doc] of matching(coll, query, queryOptions(cmd))) {
+  const opts = queryOptions(cmd);
+  for (const [, doc] of await matchingAsync(coll, query, opts)) {
     for (const v of valuesAtPath(doc, key)) {
       const items = Array.isArray(v) ? v : [v];
       for (const item of items) {

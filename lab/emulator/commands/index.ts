@@ -50,7 +50,7 @@ function handlerFor(name: string): [string, Handler] | undefined {
   return alias !== undefined ? [alias, table[alias] as Handler] : undefined;
 }
 
-export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document, db: string): Document {
+export async function execute(server: ServerState, conn: ConnectionInfo, cmd: Document, db: string): Promise<Document> {
   let reply: Document;
   let txn: Transaction | undefined;
   const name = Object.keys(cmd)[0] ?? '';
@@ -69,7 +69,7 @@ export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document
       server.sessions.noteTxnNumber(cmd);
     }
     const ctx: Ctx = { server, conn, db, catalog: txn ?? server.store, txn };
-    reply = handler(cmd, ctx);
+    reply = await handler(cmd, ctx);
     // A write error inside a transaction aborts it, as in mongod.
     if (txn !== undefined && txn.state === 'inProgress' && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) txn.abort();
   } catch (err) {
