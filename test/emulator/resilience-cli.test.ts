@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { isEmulator } from './helpers.ts';
+import { isEmulator, type Doc } from './helpers.ts';
 
 async function startCli(): Promise<{ child: ChildProcess; uri: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'lab/emulator/cli.ts', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -35,7 +35,7 @@ describe.skipIf(!isEmulator)('Stopping npm run emulator', () => {
       const { child, uri } = await startCli();
       const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
       try {
-        const coll = client.db('cli').collection('c');
+        const coll = client.db('cli').collection<Doc>('c');
         await coll.insertMany(Array.from({ length: 50_000 }, (_, i) => ({ _id: i, v: i })));
         const endless = coll.find({ $where: 'function () { while (true) {} }' }).toArray().catch(() => undefined);
         const heavy = coll.aggregate([{ $group: { _id: { $mod: ['$v', 7] }, n: { $sum: 1 } } }]).toArray().catch(() => undefined);
