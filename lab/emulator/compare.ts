@@ -128,6 +128,17 @@ export function bsonCompare(a: unknown, b: unknown): number {
   }
 }
 
+/**
+ * The sort key of an empty array. The manual ("Comparison/Sort Order"): comparisons treat an empty
+ * array as less than null or a missing field, in ascending and descending sorts alike.
+ */
+const EMPTY_ARRAY = Symbol('empty array');
+
+function sortCompare(a: unknown, b: unknown): number {
+  if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) return a === b ? 0 : a === EMPTY_ARRAY ? -1 : 1;
+  return bsonCompare(a, b);
+}
+
 /** The value a document sorts by for one key: arrays contribute their min (ascending) or max (descending). */
 function sortKey(doc: Doc, path: string, dir: number): unknown {
   const direct = path.includes('.') ? undefined : doc[path];
@@ -136,14 +147,14 @@ function sortKey(doc: Doc, path: string, dir: number): unknown {
   const flat: unknown[] = [];
   for (const v of values) {
     if (Array.isArray(v)) {
-      if (v.length === 0) flat.push(undefined);
+      if (v.length === 0) flat.push(EMPTY_ARRAY);
       else flat.push(...v);
     } else flat.push(v);
   }
   if (flat.length === 1) return flat[0];
   let best: unknown = flat[0];
   for (const v of flat) {
-    const c = bsonCompare(v, best);
+    const c = sortCompare(v, best);
     if (dir > 0 ? c < 0 : c > 0) best = v;
   }
   return best;
@@ -155,7 +166,7 @@ export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
   const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) }));
   decorated.sort((x, y) => {
     for (let j = 0; j < keys.length; j++) {
-      const c = bsonCompare(x.k[j], y.k[j]);
+      const c = sortCompare(x.k[j], y.k[j]);
       if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
     }
     return x.i - y.i;
@@ -172,7 +183,7 @@ export async function sortDocumentsAsync(docs: Doc[], spec: Doc, guard: { tick()
   type Item = { doc: Doc; i: number; k: unknown[] };
   const cmp = (x: Item, y: Item): number => {
     for (let j = 0; j < keys.length; j++) {
-      const c = bsonCompare(x.k[j], y.k[j]);
+      const c = sortCompare(x.k[j], y.k[j]);
       if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
     }
     return x.i - y.i;

@@ -22,7 +22,7 @@ import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES, type OpGuard } from './guar
 import { codeText, scriptFunction } from './javascript.ts';
 import { calculateObjectSize } from 'bson';
 import type { Collection, Catalog } from './store.ts';
-import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
+import { clone, getPath, isOperatorObject, isPlainObject, keyOf, valuesAtPath, type Doc } from './values.ts';
 
 export interface QueryOptions {
   collation?: Doc;
@@ -53,8 +53,25 @@ function leaves(obj: unknown, parts: string[], i: number, out: Array<[unknown, s
  * $type that knows int32 from double and int64 (mingo's sees only JS numbers; see numbers.ts).
  * A query operator in mingo's shape: (selector, value, options) => predicate over the document.
  */
+const TYPE_NAMES = new Set(['double', 'string', 'object', 'array', 'binData', 'undefined', 'objectId', 'bool', 'date', 'null', 'regex',
+  'dbPointer', 'javascript', 'symbol', 'javascriptWithScope', 'int', 'timestamp', 'long', 'decimal', 'minKey', 'maxKey', 'number']);
+const TYPE_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, -1, 127]);
+
+/** mongod refuses an unknown $type alias or code with 2 BadValue (mingo matches nothing). */
+function checkTypeArg(v: unknown): void {
+  if (typeof v === 'string') {
+    if (!TYPE_NAMES.has(v)) throw new MongoError(Codes.BadValue, `Unknown type name alias: ${v}`);
+  } else if (typeof v === 'number' || typeRank(v) === 2) {
+    const n = Number(numericValue(v) ?? v);
+    if (!TYPE_CODES.has(n)) throw new MongoError(Codes.BadValue, `Invalid numerical type code: ${String(n)}`);
+  } else {
+    throw new MongoError(Codes.TypeMismatch, 'type must be represented as a number or a string');
+  }
+}
+
 function $type(selector: string, value: unknown): (doc: unknown) => boolean {
-  const wanted = (Array.isArray(value) ? value : [value]).map(typeAlias);
+  for (const v of Array.isArray(value) ? value : [value]) checkTypeArg(v);
+  const wanted = (Array.isArray(value) ? value : [value]).map((v) => typeAlias(typeof v === 'number' ? v : (numericValue(v) ?? v)));
   const parts = selector.split('.');
   return (doc: unknown): boolean => {
     const found: Array<[unknown, string, unknown]> = [];
@@ -113,10 +130,51 @@ function reorder(out: Doc, source: Doc, spec: Doc): Doc {
   return ordered;
 }
 
+/** One projection value: 'in' (1, true, an expression), 'out' (0, false), or 'op' ($slice, $elemMatch, $meta). */
+function projectionKind(v: unknown): 'in' | 'out' | 'op' | 'nested' {
+  if (typeof v === 'boolean') return v ? 'in' : 'out';
+  if (typeof v === 'number' || typeRank(v) === 2) return Number(numericValue(v) ?? v) === 0 ? 'out' : 'in';
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && ['$slice', '$elemMatch', '$meta'].includes(keys[0] as string)) return 'op';
+    if (keys.length > 0 && !keys.some((k) => k.startsWith('$'))) return 'nested';
+  }
+  return 'in';
+}
+
+/**
+ * mongod's rule: a projection is all inclusion or all exclusion (only _id may differ). Mixing is
+ * 31254 (exclusion in an inclusion projection) or 31253 (inclusion in an exclusion projection);
+ * an expression in an exclusion projection is 31252.
+ */
+export function checkProjection(spec: Doc): void {
+  let mode: 'in' | 'out' | undefined;
+  const visit = (obj: Doc, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const path = prefix === '' ? k : `${prefix}.${k}`;
+      const kind = projectionKind(v);
+      if (kind === 'nested') {
+        visit(v as Doc, path);
+        continue;
+      }
+      if (kind === 'op' || (path === '_id' && prefix === '')) continue;
+      const isExpression = kind === 'in' && v !== null && typeof v === 'object' && typeRank(v) !== 2;
+      if (mode === undefined) mode = kind;
+      else if (mode === 'in' && kind === 'out') throw new MongoError(Codes.Location31254, `Cannot do exclusion on field ${path} in inclusion projection`);
+      else if (mode === 'out' && kind === 'in') {
+        if (isExpression) throw new MongoError(Codes.Location31252, `Cannot use expression other than $meta in exclusion projection`);
+        throw new MongoError(Codes.Location31253, `Cannot do inclusion on field ${path} in exclusion projection`);
+      }
+    }
+  };
+  visit(spec, '');
+}
+
 type LazyLike = { transform(f: (docs: Doc[]) => unknown): unknown };
 
 /** $project through mingo, then mongod's field order. */
 function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
+  if (isPlainObject(spec)) checkProjection(spec);
   const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => { collect(): Doc[] };
   return coll.transform((docs) => {
     const out = builtinProject(Lazy(docs), spec, options).collect();
@@ -132,6 +190,41 @@ function $sort(coll: LazyLike, spec: Doc, options: { collation?: unknown }): unk
   }
   if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw new MongoError(Codes.Location15976, '$sort stage must have at least one sort key');
   return coll.transform((docs) => Lazy(sortDocuments(docs, spec)));
+}
+
+/**
+ * $lookup with localField/foreignField AND a pipeline (MongoDB 5.0+): the pipeline runs on the
+ * foreign documents that match the join only (mingo runs it on the whole foreign collection).
+ */
+function $lookup(coll: LazyLike & { map(f: (d: Doc) => Doc): unknown }, expr: Doc, options: Options): unknown {
+  const builtinLookup = pipelineOperators.$lookup as unknown as (c: unknown, e: Doc, o: unknown) => unknown;
+  if (!isPlainObject(expr) || !Array.isArray(expr.pipeline) || typeof expr.localField !== 'string' || typeof expr.foreignField !== 'string') {
+    return builtinLookup(coll, expr, options);
+  }
+  const localField = expr.localField;
+  const foreignField = expr.foreignField;
+  const from = typeof expr.from === 'string' ? (options.collectionResolver?.(expr.from) ?? []) : [];
+  const byKey = new Map<string, Doc[]>();
+  for (const doc of from as Doc[]) {
+    const found = valuesAtPath(doc, foreignField).flatMap((v) => (Array.isArray(v) ? [...v, v] : [v]));
+    const keys = new Set((found.length === 0 ? [null] : found).map(keyOf));
+    for (const k of keys) {
+      const list = byKey.get(k);
+      if (list === undefined) byKey.set(k, [doc]);
+      else list.push(doc);
+    }
+  }
+  const agg = new Aggregator(expr.pipeline as Doc[], options);
+  return coll.map((doc) => {
+    const found = valuesAtPath(doc, localField).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    const matches = new Set<Doc>();
+    for (const v of found.length === 0 ? [null] : found) for (const m of byKey.get(keyOf(v)) ?? []) matches.add(m);
+    const copts = evalExpr({}, { $emulatorComputeOptions: 1 }, options) as { update(l: object): unknown };
+    const variables = expr.let === undefined ? {} : evalExpr(doc, expr.let, options);
+    copts.update({ root: null, variables });
+    const joined = (from as Doc[]).filter((d) => matches.has(d));
+    return { ...doc, [expr.as as string]: agg.run(joined, copts as unknown as Options) };
+  });
 }
 
 function $eq(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
@@ -247,13 +340,34 @@ export function checkOperationMemory(docs: readonly unknown[], what: string): vo
   if (bytes > OPERATION_MEMORY_BYTES) throw exceeded(`${what} (in the NoSQL Lab emulator, which cannot spill to disk)`, OPERATION_MEMORY_BYTES);
 }
 
+/**
+ * $all as the manual defines it: `{ f: { $all: [a, b] } }` is `{ $and: [{ f: a }, { f: b }] }`, so
+ * `$all: ['ssl']` matches the scalar 'ssl' too. Lists of $elemMatch go to mingo.
+ */
+function $all(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$all needs an array');
+  if (value.length === 0) return () => false;
+  if (value.some((v) => isPlainObject(v) && '$elemMatch' in v)) return (builtin.$all as QueryOp)(selector, value, options);
+  const tests = value.map((v) => (v instanceof RegExp ? (builtin.$regex as QueryOp)(selector, v, options) : $eq(selector, v, options)));
+  return (doc: unknown): boolean => tests.every((t) => t(doc));
+}
+
+/** $size takes a whole non-negative number; anything else is 2 BadValue in mongod. */
+function $size(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (typeRank(value) !== 2) throw new MongoError(Codes.BadValue, '$size needs a number');
+  const n = Number(numericValue(value) ?? value);
+  if (!Number.isInteger(n)) throw new MongoError(Codes.BadValue, `$size must be a whole number`);
+  if (n < 0) throw new MongoError(Codes.BadValue, '$size may not be negative');
+  return (builtin.$size as QueryOp)(selector, n, options);
+}
+
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, $push: limitedAccumulator('$push'), $addToSet: limitedAccumulator('$addToSet') } as never,
   expression: { ...expressionOperators, $range, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
-  pipeline: { ...pipelineOperators, $sort, $project } as never,
+  pipeline: { ...pipelineOperators, $sort, $project, $lookup } as never,
   projection: projectionOperators,
-  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte, $all, $size } as never,
   window: windowOperators,
 });
 
@@ -479,6 +593,7 @@ function elementMatcher(filter: Doc | undefined, field: string, extra?: QueryOpt
  * projection includes fields, and positional `field.$` returns the first element the filter matched.
  */
 function applyProjection(docs: Doc[], projection: Doc, filter: Doc | undefined, extra?: QueryOptions): Doc[] {
+  checkProjection(projection);
   const slices: Array<[string, unknown]> = [];
   const positional: string[] = [];
   const rest: Doc = {};
@@ -541,11 +656,37 @@ export function resolverFor(catalog: Catalog, db: string): (name: string) => Doc
 const MUTATING = /"\$(addFields|set|unset|unwind|replaceRoot|replaceWith|graphLookup|setWindowFields|densify|fill|redact|merge|out|project)"/;
 
 /**
+ * $bucket as mongod defines it: a $group on the bucket each value falls in, then a $sort on _id, so
+ * an empty bucket yields no document (mingo emits one for every boundary).
+ */
+function bucketStages(spec: Doc): Doc[] {
+  const { groupBy, boundaries, output } = spec;
+  if (groupBy === undefined || !Array.isArray(boundaries)) {
+    throw new MongoError(Codes.Location40198, "$bucket requires 'groupBy' and 'boundaries' to be specified.");
+  }
+  if (boundaries.length < 2) throw new MongoError(Codes.Location40192, `The $bucket 'boundaries' field must have at least 2 values, but found ${boundaries.length} value(s).`);
+  for (let i = 1; i < boundaries.length; i++) {
+    if (bsonCompare(boundaries[i - 1], boundaries[i]) >= 0) {
+      throw new MongoError(Codes.Location40194, "The 'boundaries' option to $bucket must be sorted in ascending order");
+    }
+  }
+  const branches = boundaries.slice(0, -1).map((lo, i) => ({
+    case: { $and: [{ $gte: ['$$bucketValue', { $literal: lo }] }, { $lt: ['$$bucketValue', { $literal: boundaries[i + 1] }] }] },
+    then: { $literal: lo },
+  }));
+  const choose: Doc = { branches };
+  if ('default' in spec) choose.default = { $literal: spec.default };
+  const fields = isPlainObject(output) ? output : { count: { $sum: 1 } };
+  return [{ $group: { _id: { $let: { vars: { bucketValue: groupBy }, in: { $switch: choose } } }, ...fields } }, { $sort: { _id: 1 } }];
+}
+
+/**
  * mongod defines { $count: 'n' } as a $group + $project, which yields no document for no input;
  * mingo's $count yields { n: 0 }. Rewrites it (also inside $facet).
  */
 function rewrite(pipeline: Doc[]): Doc[] {
   return pipeline.flatMap((stage): Doc[] => {
+    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
     if (typeof stage.$count === 'string') {
       return [{ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } }];
     }

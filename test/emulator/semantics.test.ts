@@ -1,0 +1,190 @@
+/**
+ * Query, update and aggregation semantics and error codes where the emulator once differed from
+ * mongod. Expected values from the MongoDB manual (operator pages, "Comparison/Sort Order") and
+ * mongod's error codes.
+ */
+import { describe, expect, it } from 'vitest';
+import { rejection, useMongo, type Doc } from './helpers.ts';
+
+const mongo = useMongo('semantics');
+
+describe('Query operators', () => {
+  it('matches a scalar field with $all of one value (the manual: $all is like $and of equalities)', async () => {
+    const coll = await mongo.seed('all', [{ _id: 1, tags: 'ssl' }, { _id: 2, tags: ['ssl', 'web'] }, { _id: 3, tags: 'web' }]);
+    const expected = [{ _id: 1, tags: 'ssl' }, { _id: 2, tags: ['ssl', 'web'] }];
+    expect(await coll.find({ tags: { $all: ['ssl'] } }).sort({ _id: 1 }).toArray()).toEqual(expected);
+  });
+
+  it('rejects $size with an expression instead of a number with error 2', async () => {
+    const coll = await mongo.seed('size', [{ _id: 1, a: [1, 2] }]);
+    const err = await rejection(coll.find({ a: { $size: { $gt: 1 } } }).toArray());
+    expect(err.code).toEqual(2);
+  });
+
+  it('rejects $type with an unknown type alias with error 2', async () => {
+    const coll = await mongo.seed('type', [{ _id: 1, a: 1 }]);
+    const err = await rejection(coll.find({ a: { $type: 'nope' } }).toArray());
+    expect(err.code).toEqual(2);
+  });
+
+  it('finds a document whose _id is null with countDocuments({ _id: null })', async () => {
+    const coll = await mongo.seed('nullid', []);
+    // The driver's insertOne would replace a null _id with an ObjectId; the insert command keeps it.
+    await mongo.db().command({ insert: 'nullid', documents: [{ _id: null, x: 1 }] });
+    const expected = 1;
+    expect(await coll.countDocuments({ _id: null })).toEqual(expected);
+    expect(await coll.find({ _id: null }).toArray()).toEqual([{ _id: null, x: 1 }]);
+  });
+});
+
+describe('Sort order', () => {
+  it('puts an empty array before null and missing fields in an ascending sort', async () => {
+    const coll = await mongo.seed('sort', [{ _id: 1, a: 1 }, { _id: 2 }, { _id: 3, a: [] }, { _id: 4, a: null }, { _id: 5, a: [0, 5] }]);
+    const expected = [3, 2, 4, 5, 1];
+    const got = (await coll.find().sort({ a: 1, _id: 1 }).toArray()).map((d) => d._id);
+    expect(got).toEqual(expected);
+  });
+
+  it('puts an empty array after null and missing fields in a descending sort', async () => {
+    const coll = await mongo.seed('sortdesc', [{ _id: 1, a: 1 }, { _id: 2 }, { _id: 3, a: [] }, { _id: 4, a: null }, { _id: 5, a: [0, 5] }]);
+    const expected = [5, 1, 2, 4, 3];
+    const got = (await coll.find().sort({ a: -1, _id: 1 }).toArray()).map((d) => d._id);
+    expect(got).toEqual(expected);
+  });
+});
+
+describe('Projection', () => {
+  it('rejects a projection mixing inclusion and exclusion with error 31254', async () => {
+    const coll = await mongo.seed('proj', [{ _id: 1, a: 1, b: 2 }]);
+    const err = await rejection(coll.find({}, { projection: { a: 1, b: 0 } }).toArray());
+    expect(err.code).toEqual(31254);
+  });
+
+  it('rejects a $project stage mixing inclusion and exclusion with error 31254', async () => {
+    const coll = await mongo.seed('proj', [{ _id: 1, a: 1, b: 2 }]);
+    const err = await rejection(coll.aggregate([{ $project: { a: 1, b: 0 } }]).toArray());
+    expect(err.code).toEqual(31254);
+  });
+
+  it('rejects an exclusion projection that then includes a field with error 31253', async () => {
+    const coll = await mongo.seed('proj', [{ _id: 1, a: 1, b: 2 }]);
+    const err = await rejection(coll.find({}, { projection: { a: 0, b: 1 } }).toArray());
+    expect(err.code).toEqual(31253);
+  });
+
+  it('allows excluding _id in an inclusion projection', async () => {
+    const coll = await mongo.seed('proj', [{ _id: 1, a: 1, b: 2 }]);
+    const expected = [{ a: 1 }];
+    expect(await coll.find({}, { projection: { _id: 0, a: 1 } }).toArray()).toEqual(expected);
+  });
+});
+
+describe('Update operators', () => {
+  it('rejects $push onto a string field with error 2 and leaves the document alone', async () => {
+    const coll = await mongo.seed<Doc>('push', [{ _id: 1, a: 'text' }]);
+    const err = await rejection(coll.updateOne({ _id: 1 }, { $push: { a: 1 } } as Doc));
+    expect(err.code).toEqual(2);
+    const expected = [{ _id: 1, a: 'text' }];
+    expect(await coll.find().toArray()).toEqual(expected);
+  });
+
+  it('adds a document with the same fields in another order with $addToSet', async () => {
+    const coll = await mongo.seed<Doc>('set', [{ _id: 1, a: [{ x: 1, y: 2 }] }]);
+    await coll.updateOne({ _id: 1 }, { $addToSet: { a: { y: 2, x: 1 } } });
+    await coll.updateOne({ _id: 1 }, { $addToSet: { a: { x: 1, y: 2 } } });
+    const expected = [{ _id: 1, a: [{ x: 1, y: 2 }, { y: 2, x: 1 }] }];
+    expect(await coll.find().toArray()).toEqual(expected);
+  });
+
+  it('rejects an arrayFilters identifier the update does not use with error 9', async () => {
+    const coll = await mongo.seed<Doc>('af', [{ _id: 1, a: [1, 2, 3] }]);
+    const err = await rejection(coll.updateOne({ _id: 1 }, { $set: { 'a.$[x]': 0 } }, { arrayFilters: [{ x: 1 }, { y: 2 }] }));
+    expect(err.code).toEqual(9);
+  });
+});
+
+describe('$group', () => {
+  it('rejects a $group without _id with error 15955', async () => {
+    const coll = await mongo.seed('group', [{ _id: 1, a: 1 }]);
+    const err = await rejection(coll.aggregate([{ $group: { n: { $sum: 1 } } }]).toArray());
+    expect(err.code).toEqual(15955);
+  });
+
+  it('rejects an unknown accumulator with error 15952', async () => {
+    const coll = await mongo.seed('group', [{ _id: 1, a: 1 }]);
+    const err = await rejection(coll.aggregate([{ $group: { _id: null, n: { $nope: 1 } } }]).toArray());
+    expect(err.code).toEqual(15952);
+  });
+
+  it('groups 2,000 documents in chunks with the same result as a small group', async () => {
+    const docs = Array.from({ length: 2000 }, (_, i) => ({ _id: i, k: i % 3, v: i, tag: `t${i % 2}` }));
+    const coll = await mongo.seed('groupbig', docs);
+    const got = await coll
+      .aggregate([
+        { $group: { _id: '$k', n: { $sum: 1 }, total: { $sum: '$v' }, avg: { $avg: '$v' }, lo: { $min: '$v' }, hi: { $max: '$v' }, first: { $first: '$v' }, last: { $last: '$v' }, tags: { $addToSet: '$tag' } } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    const expected = [0, 1, 2].map((k) => {
+      const vs = docs.filter((d) => d.k === k).map((d) => d.v);
+      const total = vs.reduce((a, b) => a + b, 0);
+      return { _id: k, n: vs.length, total, avg: total / vs.length, lo: Math.min(...vs), hi: Math.max(...vs), first: vs[0], last: vs[vs.length - 1], tags: ['t0', 't1'] };
+    });
+    expect(got.map((g) => ({ ...g, tags: [...(g['tags'] as string[])].sort() }))).toEqual(expected);
+  });
+});
+
+describe('$lookup', () => {
+  it('joins on localField/foreignField and then runs the pipeline on the matches (MongoDB 5+)', async () => {
+    const orders = await mongo.seed('orders', [{ _id: 1, item: 'almonds', qty: 2 }, { _id: 2, item: 'pecans', qty: 1 }]);
+    await mongo.seed('stock', [
+      { _id: 10, sku: 'almonds', warehouse: 'A', instock: 120 },
+      { _id: 11, sku: 'almonds', warehouse: 'B', instock: 0 },
+      { _id: 12, sku: 'pecans', warehouse: 'A', instock: 70 },
+    ]);
+    const got = await orders
+      .aggregate([
+        {
+          $lookup: {
+            from: 'stock',
+            localField: 'item',
+            foreignField: 'sku',
+            let: { need: '$qty' },
+            pipeline: [{ $match: { $expr: { $gte: ['$instock', '$$need'] } } }, { $project: { _id: 0, warehouse: 1 } }],
+            as: 'available',
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    const expected = [
+      { _id: 1, item: 'almonds', qty: 2, available: [{ warehouse: 'A' }] },
+      { _id: 2, item: 'pecans', qty: 1, available: [{ warehouse: 'A' }] },
+    ];
+    expect(got).toEqual(expected);
+  });
+
+  it('matches every element of an array localField', async () => {
+    const classes = await mongo.seed('classes', [{ _id: 1, title: 'Reading', enrolled: ['ann', 'bob'] }]);
+    await mongo.seed('members', [{ _id: 1, name: 'ann' }, { _id: 2, name: 'bob' }, { _id: 3, name: 'cid' }]);
+    const got = await classes.aggregate([{ $lookup: { from: 'members', localField: 'enrolled', foreignField: 'name', as: 'who' } }]).toArray();
+    const expected = [{ _id: 1, title: 'Reading', enrolled: ['ann', 'bob'], who: [{ _id: 1, name: 'ann' }, { _id: 2, name: 'bob' }] }];
+    expect(got).toEqual(expected);
+  });
+});
+
+describe('$bucket', () => {
+  it('emits no document for an empty bucket', async () => {
+    const coll = await mongo.seed('bucket', [{ _id: 1, p: 5 }, { _id: 2, p: 25 }, { _id: 3, p: 27 }]);
+    const got = await coll.aggregate([{ $bucket: { groupBy: '$p', boundaries: [0, 10, 20, 30] } }]).toArray();
+    const expected = [{ _id: 0, count: 1 }, { _id: 20, count: 2 }];
+    expect(got).toEqual(expected);
+  });
+
+  it('puts values outside the boundaries in the default bucket', async () => {
+    const coll = await mongo.seed('bucket', [{ _id: 1, p: 5 }, { _id: 2, p: 99 }]);
+    const got = await coll.aggregate([{ $bucket: { groupBy: '$p', boundaries: [0, 10, 20], default: 'other', output: { ids: { $push: '$_id' } } } }]).toArray();
+    const expected = [{ _id: 0, ids: [1] }, { _id: 'other', ids: [2] }];
+    expect(got).toEqual(expected);
+  });
+});
