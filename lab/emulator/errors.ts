@@ -41,6 +41,8 @@ export const Codes = {
   JSInterpreterFailure: 139,
   ExceededMemoryLimit: 146,
   CommandNotSupportedOnView: 166,
+  ViewDepthLimitExceeded: 165,
+  OptionNotSupportedOnView: 167,
   QueryExceededMemoryLimitNoDiskUseAllowed: 292,
   Overflow: 15,
   BSONObjectTooLarge: 10334,

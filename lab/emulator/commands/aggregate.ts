@@ -169,9 +169,14 @@ const distinct: Handler = async (cmd, ctx) => {
   const key = cmd.key;
   const coll = readable(ctx, name);
   const query = isPlainObject(cmd.query) ? cmd.query : undefined;
-  const seen = new Map<string, unknown>();
   const opts = queryOptions(cmd);
-  for (const [, doc] of await matchingAsync(coll, query, opts)) {
+  return { values: distinctValues((await matchingAsync(coll, query, opts)).map(([, d]) => d), key), ok: 1 };
+};
+
+/** The distinct values of `key` over `docs` (array elements count one by one), in BSON order as mongod returns them. */
+export function distinctValues(docs: Doc[], key: string): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const doc of docs) {
     for (const v of valuesAtPath(doc, key)) {
       const items = Array.isArray(v) ? v : [v];
       for (const item of items) {
@@ -181,9 +186,7 @@ const distinct: Handler = async (cmd, ctx) => {
       }
     }
   }
-  // mongod collects distinct values in a set ordered by BSON comparison.
-  const values = Array.from(seen.values()).sort(compare);
-  return { values, ok: 1 };
-};
+  return Array.from(seen.values()).sort(compare);
+}
 
 export const aggregateCommands: Record<string, Handler> = { aggregate, count, distinct };

@@ -14,6 +14,8 @@ import { writeCommands } from './write.ts';
 import { ddlCommands } from './ddl.ts';
 import { explainCommands } from './explain.ts';
 import { sessionCommands } from './sessions.ts';
+import { viewCommand } from './views.ts';
+import { refuseWriteOnView } from '../views.ts';
 
 const table: Record<string, Handler> = {
   ...adminCommands,
@@ -69,7 +71,9 @@ export async function execute(server: ServerState, conn: ConnectionInfo, cmd: Do
       server.sessions.noteTxnNumber(cmd);
     }
     const ctx: Ctx = { server, conn, db, catalog: txn ?? server.store, txn };
-    reply = await handler(cmd, ctx);
+    refuseWriteOnView(canonical, cmd, ctx);
+    const viaView = viewCommand(canonical, cmd, ctx);
+    reply = viaView !== undefined ? await viaView : await handler(cmd, ctx);
     // A write error inside a transaction aborts it, as in mongod.
     if (txn !== undefined && txn.state === 'inProgress' && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) txn.abort();
   } catch (err) {
