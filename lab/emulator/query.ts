@@ -189,6 +189,7 @@ function $sort(coll: LazyLike, spec: Doc, options: { collation?: unknown }): unk
     return (pipelineOperators.$sort as unknown as (c: unknown, s: Doc, o: unknown) => unknown)(coll, spec, options);
   }
   if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw new MongoError(Codes.Location15976, '$sort stage must have at least one sort key');
+  checkSortSpec(spec);
   return coll.transform((docs) => Lazy(sortDocuments(docs, spec)));
 }
 
@@ -256,6 +257,7 @@ function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean)
 }
 
 function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$in needs an array');
   const fast = Array.isArray(value) ? fastIn(selector, value) : undefined;
   if (fast !== undefined) return fast;
   const base = (builtin.$in as QueryOp)(selector, value, options);
@@ -267,6 +269,7 @@ function $in(selector: string, value: unknown, options: unknown): (doc: unknown)
 }
 
 function $nin(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$nin needs an array');
   const inTest = $in(selector, value, options);
   return (doc: unknown): boolean => !inTest(doc);
 }
@@ -316,6 +319,22 @@ const $range: ExprOp = (obj, expr, opts) => {
   return (expressionOperators.$range as unknown as ExprOp)(obj, expr, opts);
 };
 
+/** mongod's truthiness in expressions: false, null, 0 and missing are false. */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false) return false;
+  if (typeRank(v) === 2) return Number(numericValue(v) ?? v) !== 0;
+  return true;
+}
+
+/** $switch with no matching branch and no default is error 40066 in mongod (mingo yields missing). */
+const $switch: ExprOp = (obj, expr, opts) => {
+  if (isPlainObject(expr) && !('default' in expr) && Array.isArray(expr.branches)) {
+    const hit = (expr.branches as Doc[]).some((b) => isPlainObject(b) && truthy(evalExpr(obj, b.case, opts as Options)));
+    if (!hit) throw new MongoError(Codes.Location40066, '$switch could not find a matching branch for an input, and no default was specified.');
+  }
+  return (expressionOperators.$switch as unknown as ExprOp)(obj, expr, opts);
+};
+
 /** $push / $addToSet in $group fail with 146 past 100 MiB, as in mongod. */
 function limitedAccumulator(name: '$push' | '$addToSet'): AccOp {
   const base = accumulatorOperators[name] as unknown as AccOp;
@@ -361,13 +380,46 @@ function $size(selector: string, value: unknown, options: unknown): (doc: unknow
   return (builtin.$size as QueryOp)(selector, n, options);
 }
 
+/** $mod needs [divisor, remainder] with a non-zero divisor (2 BadValue in mongod). */
+function $mod(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value) || value.length < 2) throw new MongoError(Codes.BadValue, 'malformed mod, not enough elements');
+  if (value.length > 2) throw new MongoError(Codes.BadValue, 'malformed mod, too many elements');
+  if (typeRank(value[0]) !== 2 || typeRank(value[1]) !== 2) throw new MongoError(Codes.BadValue, 'malformed mod, divisor and remainder must be numbers');
+  if (Number(numericValue(value[0]) ?? value[0]) === 0) throw new MongoError(Codes.BadValue, 'divisor cannot be 0');
+  return (builtin.$mod as QueryOp)(selector, value, options);
+}
+
+function $elemMatch(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!isPlainObject(value)) throw new MongoError(Codes.BadValue, '$elemMatch needs an Object');
+  return (builtin.$elemMatch as QueryOp)(selector, value, options);
+}
+
+function $regex(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (typeof value === 'string') {
+    try {
+      new RegExp(value);
+    } catch (err) {
+      throw new MongoError(Codes.Location51091, `Regular expression is invalid: ${(err as Error).message}`);
+    }
+  }
+  return (builtin.$regex as QueryOp)(selector, value, options);
+}
+
+/** `$gte: null` / `$lte: null` match null and missing fields, like `{ f: null }` (mingo: null only). */
+function nullInclusive(name: '$gte' | '$lte', base: QueryOp): QueryOp {
+  return (selector, value, options) => {
+    if (value !== null) return base(selector, value, options);
+    return $eq(selector, null, options);
+  };
+}
+
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, $push: limitedAccumulator('$push'), $addToSet: limitedAccumulator('$addToSet') } as never,
-  expression: { ...expressionOperators, $range, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
+  expression: { ...expressionOperators, $range, $switch, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
   pipeline: { ...pipelineOperators, $sort, $project, $lookup } as never,
   projection: projectionOperators,
-  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte, $all, $size } as never,
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte: nullInclusive('$gte', $gte), $lt, $lte: nullInclusive('$lte', $lte), $all, $size, $mod, $elemMatch, $regex } as never,
   window: windowOperators,
 });
 
@@ -530,8 +582,21 @@ export interface FindSpec {
   matchedBy?: Doc;
 }
 
+/** Sort directions are 1 or -1 (or { $meta }): anything else is 15975 in mongod. */
+export function checkSortSpec(spec: Doc | undefined): void {
+  if (spec === undefined) return;
+  for (const [k, v] of Object.entries(spec)) {
+    if (isPlainObject(v) && '$meta' in v) continue;
+    const n = typeRank(v) === 2 ? Number(numericValue(v) ?? v) : Number.NaN;
+    if (k !== '$natural' && n !== 1 && n !== -1) {
+      throw new MongoError(Codes.Location15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+    }
+  }
+}
+
 /** find's filter + sort + skip + limit + projection, in mongod's order. */
 export function runFind(docs: Doc[], spec: FindSpec, extra?: QueryOptions): Doc[] {
+  checkSortSpec(spec.sort);
   let out: Doc[];
   try {
     const hasSort = spec.sort !== undefined && Object.keys(spec.sort).length > 0;

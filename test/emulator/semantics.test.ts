@@ -35,6 +35,19 @@ describe('Query operators', () => {
     expect(await coll.countDocuments({ _id: null })).toEqual(expected);
     expect(await coll.find({ _id: null }).toArray()).toEqual([{ _id: null, x: 1 }]);
   });
+
+  it('updates, refuses a second and deletes the document whose _id is null', async () => {
+    const coll = await mongo.seed<Doc>('nullid2', []);
+    await mongo.db().command({ insert: 'nullid2', documents: [{ _id: null, x: 1 }] });
+    const dup = await mongo.db().command({ insert: 'nullid2', documents: [{ _id: null, x: 2 }] });
+    expect(dup['writeErrors']?.[0]?.code).toEqual(11000);
+    const upd = await coll.updateOne({ _id: null }, { $set: { x: 3 } });
+    expect(upd.modifiedCount).toEqual(1);
+    expect(await coll.find({ _id: null }).toArray()).toEqual([{ _id: null, x: 3 }]);
+    const del = await coll.deleteOne({ _id: null });
+    expect(del.deletedCount).toEqual(1);
+    expect(await coll.countDocuments()).toEqual(0);
+  });
 });
 
 describe('Sort order', () => {
@@ -187,4 +200,88 @@ describe('$bucket', () => {
     const expected = [{ _id: 0, ids: [1] }, { _id: 'other', ids: [2] }];
     expect(got).toEqual(expected);
   });
+});
+
+describe('Query operator arguments', () => {
+  const docs = [
+    { _id: 1, a: 1, s: 'abc', arr: [1, 2, 3] },
+    { _id: 2, a: 'x', s: 'ABD', arr: [] },
+    { _id: 3, a: null },
+    { _id: 4 },
+  ];
+
+  it('matches null and missing fields with $gte: null and $lte: null, and nothing with $lt: null', async () => {
+    const coll = await mongo.seed('nulls', docs);
+    const ids = async (filter: Doc): Promise<unknown[]> => (await coll.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    const expected = [[3, 4], [3, 4], []];
+    expect([await ids({ a: { $gte: null } }), await ids({ a: { $lte: null } }), await ids({ a: { $lt: null } })]).toEqual(expected);
+  });
+
+  it('rejects $mod by zero, $elemMatch of a non-object and $in of a non-array with error 2', async () => {
+    const coll = await mongo.seed('args', docs);
+    const codes = [
+      (await rejection(coll.find({ a: { $mod: [0, 1] } }).toArray())).code,
+      (await rejection(coll.find({ arr: { $elemMatch: 1 } }).toArray())).code,
+      (await rejection(coll.find({ a: { $in: 1 } }).toArray())).code,
+      (await rejection(coll.find({ a: { $nin: 'x' } }).toArray())).code,
+    ];
+    const expected = [2, 2, 2, 2];
+    expect(codes).toEqual(expected);
+  });
+
+  it('rejects an invalid regular expression with error 51091', async () => {
+    const coll = await mongo.seed('args', docs);
+    const err = await rejection(coll.find({ s: { $regex: '(' } }).toArray());
+    expect(err.code).toEqual(51091);
+  });
+
+  it('rejects a sort direction other than 1 or -1 with error 15975 in find and in $sort', async () => {
+    const coll = await mongo.seed('args', docs);
+    // The driver refuses sort({ a: 2 }) itself, so the find command is sent as it is.
+    const codes = [(await rejection(mongo.db().command({ find: coll.collectionName, sort: { a: 2 } }))).code, (await rejection(coll.aggregate([{ $sort: { a: 2 } }]).toArray())).code];
+    const expected = [15975, 15975];
+    expect(codes).toEqual(expected);
+  });
+});
+
+describe('Aggregation expression errors', () => {
+  const cases: Array<[string, Doc, number]> = [
+    ['$toInt of a non-numeric string', { $toInt: 'abc' }, 241],
+    ['$concat of a number', { $concat: ['a', 1] }, 16702],
+    ['$switch with no match and no default', { $switch: { branches: [{ case: false, then: 1 }] } }, 40066],
+    ['$size of a non-array', { $size: '$a' }, 17124],
+    ['$add of a string', { $add: ['$s', 1] }, 16554],
+    ['$in with a non-array', { $in: [1, '$a'] }, 40081],
+    ['$strLenCP of a missing field', { $strLenCP: '$missing' }, 34471],
+    ['$divide by zero', { $divide: [1, 0] }, 2],
+  ];
+  for (const [what, expr, code] of cases) {
+    it(`fails ${what} with error ${code}`, async () => {
+      const coll = await mongo.seed('exprs', [{ _id: 1, a: 1, s: 'abc' }]);
+      const err = await rejection(coll.aggregate([{ $project: { r: expr } }]).toArray());
+      expect(err.code).toEqual(code);
+    });
+  }
+
+  it('gives $convert onError instead of failing', async () => {
+    const coll = await mongo.seed('exprs', [{ _id: 1 }]);
+    const expected = [{ _id: 1, r: -1 }];
+    expect(await coll.aggregate([{ $project: { r: { $convert: { input: 'abc', to: 'int', onError: -1 } } } }]).toArray()).toEqual(expected);
+  });
+});
+
+describe('Stage arguments', () => {
+  const cases: Array<[string, Doc, number]> = [
+    ['$limit: 0', { $limit: 0 }, 15958],
+    ['$skip: -1', { $skip: -1 }, 15956],
+    ['$project: {}', { $project: {} }, 51272],
+    ['$replaceRoot with a number', { $replaceRoot: { newRoot: '$a' } }, 40228],
+  ];
+  for (const [what, stage, code] of cases) {
+    it(`rejects ${what} with error ${code}`, async () => {
+      const coll = await mongo.seed('stages', [{ _id: 1, a: 1 }]);
+      const err = await rejection(coll.aggregate([stage]).toArray());
+      expect(err.code).toEqual(code);
+    });
+  }
 });

@@ -22,6 +22,18 @@ const UNSUPPORTED_STAGES: Record<string, string> = {
   $geoNear: 'The $geoNear stage',
 };
 
+/** mongod's argument checks for common stages (mingo accepts these silently or reports them differently). */
+function checkStage(name: string, arg: unknown): void {
+  const num = typeof arg === 'number' ? arg : typeof arg === 'object' && arg !== null && 'valueOf' in arg ? Number((arg as { valueOf(): unknown }).valueOf()) : Number.NaN;
+  if (name === '$limit' && !(Number.isInteger(num) && num > 0)) throw new MongoError(Codes.Location15958, 'the limit must be positive');
+  if (name === '$skip' && !(Number.isInteger(num) && num >= 0)) {
+    throw new MongoError(Codes.Location15956, `invalid argument to $skip stage: Expected a non-negative number in: $skip: ${String(arg)}`);
+  }
+  if (name === '$project' && isPlainObject(arg) && Object.keys(arg).length === 0) {
+    throw new MongoError(Codes.Location51272, 'Invalid $project :: caused by :: projection specification must have at least one field');
+  }
+}
+
 function checkPipeline(pipeline: unknown): Doc[] {
   if (!Array.isArray(pipeline)) throw new MongoError(Codes.TypeMismatch, "'pipeline' option must be specified as an array");
   pipeline.forEach((stage, i) => {
@@ -31,6 +43,7 @@ function checkPipeline(pipeline: unknown): Doc[] {
     const name = Object.keys(stage)[0] as string;
     const what = UNSUPPORTED_STAGES[name];
     if (what !== undefined) throw notEmulated(what);
+    checkStage(name, (stage as Doc)[name]);
     if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
       throw new MongoError(Codes.Location40601, `${name} can only be the final stage in the pipeline`);
     }
