@@ -54,6 +54,7 @@ export const Codes = {
   Location15947: 15947,
   Location40198: 40198,
   ConversionFailure: 241,
+  EmptyFieldName: 56,
   Location16702: 16702,
   Location17124: 17124,
   Location16554: 16554,

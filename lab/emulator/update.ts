@@ -24,6 +24,7 @@ function checkOperators(u: Doc): void {
     }
     for (const [path, v] of Object.entries(arg)) {
       paths.push(path);
+      if (op === '$rename' && v === path) throw new MongoError(Codes.BadValue, `The source and target field for $rename must differ: ${path}: ${render(v)}`);
       if (op === '$rename' && typeof v === 'string') paths.push(v);
     }
   }
@@ -119,8 +120,54 @@ function checkPaths(doc: Doc, u: Doc): void {
   }
 }
 
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof Date) return 'date';
+  if (Array.isArray(v)) return 'array';
+  if (isPlainObject(v)) return 'object';
+  return typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'double') : typeof v;
+}
+
+/** True when some prefix of `path` in `doc` is an array (so the path goes through an array element). */
+function crossesArray(doc: Doc, path: string): string | undefined {
+  const parts = path.split('.');
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[parts[i] as string];
+    if (Array.isArray(cur)) return parts.slice(0, i + 1).join('.');
+  }
+  return undefined;
+}
+
+/** mongod's checks on the paths of an operator update that mingo does not make. */
+function checkUpdatePaths(doc: Doc, u: Doc): void {
+  for (const [op, arg] of Object.entries(u)) {
+    if (!isPlainObject(arg)) continue;
+    for (const [path, v] of Object.entries(arg)) {
+      if (path.split('.').some((p) => p === '')) {
+        throw new MongoError(Codes.EmptyFieldName, `The update path '${path}' contains an empty field name, which is not allowed.`);
+      }
+      if (op === '$rename' && typeof v === 'string') {
+        if (v === path) throw new MongoError(Codes.BadValue, `The source and target field for $rename must differ: ${path}: ${render(v)}`);
+        const viaSource = crossesArray(doc, path);
+        if (viaSource !== undefined) throw new MongoError(Codes.BadValue, `The source field cannot be an array element, '${path}' in doc with _id: ${render(doc._id)} has an array field called '${viaSource}'`);
+        const viaTarget = crossesArray(doc, v);
+        if (viaTarget !== undefined) throw new MongoError(Codes.BadValue, `The destination field cannot be an array element, '${v}' in doc with _id: ${render(doc._id)} has an array field called '${viaTarget}'`);
+      }
+      if ((op === '$pop' || op === '$pull' || op === '$pullAll') && !path.includes('$')) {
+        const cur = getPath(doc, path);
+        if (cur === undefined || Array.isArray(cur)) continue;
+        if (op === '$pop') throw new MongoError(Codes.TypeMismatch, `Path '${path}' contains an element of non-array type '${typeName(cur)}'`);
+        throw new MongoError(Codes.BadValue, `Cannot apply ${op} to a non-array value`);
+      }
+    }
+  }
+}
+
 /** mongod refuses $push / $addToSet on a field that holds something other than an array (2 BadValue); mingo skips it. */
 function checkArrayTargets(doc: Doc, u: Doc): void {
+  checkUpdatePaths(doc, u);
   for (const op of ['$push', '$addToSet']) {
     const arg = u[op];
     if (!isPlainObject(arg)) continue;

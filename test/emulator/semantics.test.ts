@@ -285,3 +285,39 @@ describe('Stage arguments', () => {
     });
   }
 });
+
+describe('Update operator errors', () => {
+  const cases: Array<[string, Doc, Doc, number]> = [
+    ['$rename to the same name', { _id: 1, a: 1 }, { $rename: { a: 'a' } }, 2],
+    ['$rename into an array element', { _id: 1, a: 1, arr: [{ x: 1 }] }, { $rename: { a: 'arr.0.y' } }, 2],
+    ['$pop on a string', { _id: 1, arr: 'x' }, { $pop: { arr: 1 } }, 14],
+    ['$pull on a string', { _id: 1, arr: 'x' }, { $pull: { arr: 1 } }, 2],
+    ['$pullAll on a number', { _id: 1, arr: 5 }, { $pullAll: { arr: [5] } }, 2],
+    ['$set of a path with an empty field name', { _id: 1 }, { $set: { 'a..b': 1 } }, 56],
+    ['$inc of a null field', { _id: 1, a: null }, { $inc: { a: 1 } }, 14],
+    ['positional $ when the query does not name the array', { _id: 1, arr: [1, 2] }, { $set: { 'arr.$': 9 } }, 2],
+  ];
+  for (const [what, doc, update, code] of cases) {
+    it(`rejects ${what} with error ${code} and leaves the document alone`, async () => {
+      const coll = await mongo.seed<Doc>('upderr', [doc]);
+      const err = await rejection(coll.updateOne({ _id: 1 }, update));
+      expect(err.code).toEqual(code);
+      const expected = [doc];
+      expect(await coll.find().toArray()).toEqual(expected);
+    });
+  }
+
+  it('sets an array element to null with $unset and pads with null when $set writes past the end', async () => {
+    const coll = await mongo.seed<Doc>('pad', [{ _id: 1, a: [1, 2, 3], b: [1] }]);
+    await coll.updateOne({ _id: 1 }, { $unset: { 'a.1': '' }, $set: { 'b.3': 4 } });
+    const expected = [{ _id: 1, a: [1, null, 3], b: [1, null, null, 4] }];
+    expect(await coll.find().toArray()).toEqual(expected);
+  });
+
+  it('applies $push with $each, $sort and $slice in the manual order (push, sort, slice)', async () => {
+    const coll = await mongo.seed<Doc>('pushmods', [{ _id: 1, arr: [5, 1] }]);
+    await coll.updateOne({ _id: 1 }, { $push: { arr: { $each: [3, 9], $sort: 1, $slice: 3 } } } as Doc);
+    const expected = [{ _id: 1, arr: [1, 3, 5] }];
+    expect(await coll.find().toArray()).toEqual(expected);
+  });
+});
