@@ -7,8 +7,8 @@
 import { sortDocumentsAsync } from './compare.ts';
 import { Codes, MongoError } from './errors.ts';
 import type { OpGuard } from './guard.ts';
-import { approxSize, checkOperationMemory, evalExpression, evaluateAll, preparePipeline, runPipeline, type QueryOptions } from './query.ts';
-import { MEMORY_LIMIT_BYTES } from './guard.ts';
+import { approxSize, checkOperationMemory, evalExpression, evaluateAll, streamPipeline, preparePipeline, runPipeline, type QueryOptions } from './query.ts';
+import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES } from './guard.ts';
 import { isPlainObject, keyOf, type Doc } from './values.ts';
 
 /** Documents per chunk for per-document stages. */
@@ -98,13 +98,31 @@ export async function runPipelineAsync(source: Iterable<Doc>, pipeline: Doc[], r
   return current;
 }
 
+/**
+ * Per-document stages a chunk at a time, pulling results one by one so that a stage that multiplies
+ * documents ($unwind of a huge array) is stopped at the emulator's memory ceiling (146) instead of
+ * exhausting the heap: results are materialised here, where mongod would stream them.
+ */
 async function chunked(docs: Doc[], stages: Doc[], resolver: Resolver, extra: Extra): Promise<Doc[]> {
-  if (docs.length <= CHUNK) return runPipeline(docs, stages, resolver, extra);
   const out: Doc[] = [];
-  for (let k = 0; k < docs.length; k += CHUNK) {
-    const part = runPipeline(docs.slice(k, k + CHUNK), stages, resolver, extra);
-    for (const d of part) out.push(d);
+  let bytes = 0;
+  let perDoc = 0;
+  for (let k = 0; k < docs.length || (k === 0 && docs.length === 0); k += CHUNK) {
+    const next = streamPipeline(docs.slice(k, k + CHUNK), stages, resolver, extra);
+    for (let d = next(); d !== undefined; d = next()) {
+      out.push(d);
+      // BSON size plus what V8 spends on the object itself (measured: roughly 200 bytes for small documents).
+      if ((out.length & 1023) === 1) perDoc = approxSize(d) + 200;
+      bytes += perDoc;
+      if ((out.length & 4095) === 0) {
+        if (bytes > OPERATION_MEMORY_BYTES) {
+          throw new MongoError(Codes.ExceededMemoryLimit, `the aggregation's results exceed ${OPERATION_MEMORY_BYTES} bytes, the NoSQL Lab emulator's limit for one operation (the emulator keeps results in memory where mongod would stream them); add a $limit or a $match`);
+        }
+        await extra.guard.tick();
+      }
+    }
     await extra.guard.tick();
+    if (docs.length === 0) break;
   }
   return out;
 }

@@ -175,10 +175,18 @@ type LazyLike = { transform(f: (docs: Doc[]) => unknown): unknown };
 /** $project through mingo, then mongod's field order. */
 function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
   if (isPlainObject(spec)) checkProjection(spec);
-  const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => { collect(): Doc[] };
-  return coll.transform((docs) => {
-    const out = builtinProject(Lazy(docs), spec, options).collect();
-    return Lazy(out.map((o, i) => (docs[i] !== undefined ? reorder(o, docs[i] as Doc, spec) : o)));
+  type Mappable = { map(f: (d: Doc) => Doc): Mappable };
+  const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => Mappable;
+  // mingo's $project maps one document to one, lazily: remember each source document on the way in
+  // to reorder its projection on the way out, without materialising the whole input.
+  const sources: Doc[] = [];
+  const tapped = (coll as unknown as Mappable).map((d) => {
+    sources.push(d);
+    return d;
+  });
+  return builtinProject(tapped, spec, options).map((o) => {
+    const source = sources.shift();
+    return source !== undefined ? reorder(o, source, spec) : o;
   });
 }
 
@@ -772,6 +780,26 @@ export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: strin
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
     return agg.run(input) as Doc[];
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/** runPipeline() one output document at a time, for callers that watch the size of what comes out. */
+export function streamPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: string) => Doc[], extra?: QueryOptions): () => Doc | undefined {
+  try {
+    const mutating = MUTATING.test(JSON.stringify(pipeline));
+    const input = mutating ? docs.map((d) => clone(d)) : docs;
+    const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
+    const it = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF }).stream(input) as unknown as { next(): { value?: unknown; done?: boolean } };
+    return () => {
+      try {
+        const r = it.next();
+        return r.done === true ? undefined : (r.value as Doc);
+      } catch (err) {
+        throw fromMingo(err, 'aggregate');
+      }
+    };
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }

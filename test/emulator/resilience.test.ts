@@ -158,5 +158,14 @@ describe('memory-hungry expressions', () => {
     expect(err2.code).toEqual(146);
     await coll.drop();
     await stillAnswers();
-  }, 60_000);
+  }, 120_000);
+});
+
+describe('results that multiply', () => {
+  it.skipIf(!isEmulator)('stops an $unwind that would materialise a billion documents with error 146 (emulator-only: mongod streams them)', async () => {
+    const coll = await mongo.seed('explode', Array.from({ length: 200 }, (_, i) => ({ _id: i })));
+    const err = await rejection(coll.aggregate([{ $project: { r: { $range: [0, 5_000_000] } } }, { $unwind: '$r' }]).next());
+    expect(err.code).toEqual(146);
+    await stillAnswers();
+  }, 120_000);
 });
