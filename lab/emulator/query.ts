@@ -359,6 +359,27 @@ function limitedAccumulator(name: '$push' | '$addToSet'): AccOp {
   };
 }
 
+/**
+ * $min / $max in $group compare across types in BSON order (MinKey < null < numbers < strings <
+ * objects < arrays < … < MaxKey) and ignore null and missing values, as in mongod.
+ */
+function extremeAccumulator(name: '$min' | '$max'): AccOp {
+  const push = accumulatorOperators.$push as unknown as AccOp;
+  return (coll, expr, opts) => {
+    const values = push(coll, expr, opts) as unknown[];
+    let best: unknown = null;
+    for (const v of values) {
+      if (v === null || v === undefined) continue;
+      if (best === null) best = v;
+      else {
+        const c = bsonCompare(v, best);
+        if (name === '$min' ? c < 0 : c > 0) best = v;
+      }
+    }
+    return best;
+  };
+}
+
 /** $sort, $group and friends: the emulator's ceiling where mongod would spill to disk. */
 export function checkOperationMemory(docs: readonly unknown[], what: string): void {
   if (docs.length < 100_000) return;
@@ -423,7 +444,7 @@ function nullInclusive(name: '$gte' | '$lte', base: QueryOp): QueryOp {
 
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
-  accumulator: { ...accumulatorOperators, $push: limitedAccumulator('$push'), $addToSet: limitedAccumulator('$addToSet') } as never,
+  accumulator: { ...accumulatorOperators, $push: limitedAccumulator('$push'), $addToSet: limitedAccumulator('$addToSet'), $min: extremeAccumulator('$min'), $max: extremeAccumulator('$max') } as never,
   expression: { ...expressionOperators, $range, $switch, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
   pipeline: { ...pipelineOperators, $sort, $project, $lookup } as never,
   projection: projectionOperators,

@@ -321,3 +321,34 @@ describe('Update operator errors', () => {
     expect(await coll.find().toArray()).toEqual(expected);
   });
 });
+
+describe('Comparison/Sort Order across BSON types', () => {
+  const docs = [
+    { _id: 1, v: 'str' }, { _id: 2, v: 5 }, { _id: 3, v: { a: 1 } }, { _id: 4, v: [2, 9] }, { _id: 6, v: true },
+    { _id: 7, v: new Date(0) }, { _id: 8, v: null }, { _id: 9 }, { _id: 15, v: false },
+  ];
+
+  it('sorts ascending as null/missing, numbers (arrays by their smallest element), strings, objects, booleans, dates', async () => {
+    const coll = await mongo.seed('bsonorder', docs);
+    const expected = [8, 9, 4, 2, 1, 3, 15, 6, 7];
+    expect((await coll.find().sort({ v: 1, _id: 1 }).toArray()).map((d) => d._id)).toEqual(expected);
+  });
+
+  it('sorts descending with arrays by their largest element and null/missing last', async () => {
+    const coll = await mongo.seed('bsonorder', docs);
+    const expected = [7, 6, 15, 3, 1, 4, 2, 8, 9];
+    expect((await coll.find().sort({ v: -1, _id: 1 }).toArray()).map((d) => d._id)).toEqual(expected);
+  });
+
+  it('takes $min and $max across types in BSON order and ignores null and missing values', async () => {
+    const coll = await mongo.seed('minmax', [{ _id: 1, v: 5 }, { _id: 2, v: 'a' }, { _id: 3, v: null }, { _id: 4 }, { _id: 5, v: 2 }]);
+    const expected = [{ _id: null, mn: 2, mx: 'a' }];
+    expect(await coll.aggregate([{ $group: { _id: null, mn: { $min: '$v' }, mx: { $max: '$v' } } }]).toArray()).toEqual(expected);
+  });
+
+  it('returns distinct values in BSON order, array elements one by one', async () => {
+    const coll = await mongo.seed('distinct', [{ v: 'b' }, { v: 2 }, { v: null }, { v: 'a' }, { v: 1 }, { v: [3, 'a'] }, { v: { x: 1 } }, { v: true }]);
+    const expected = [null, 1, 2, 3, 'a', 'b', { x: 1 }, true];
+    expect(await coll.distinct('v')).toEqual(expected);
+  });
+});

@@ -7,7 +7,7 @@ import { checkGroups, runPipelineAsync } from '../pipeline.ts';
 import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
 import { collName, cursorReply, queryOptions, readable } from './common.ts';
 import { explainDoc } from './explain.ts';
-import { compare } from 'mingo/util';
+import { bsonCompare } from '../compare.ts';
 import { ObjectId, calculateObjectSize } from 'bson';
 
 const UNSUPPORTED_STAGES: Record<string, string> = {
@@ -199,7 +199,7 @@ export function distinctValues(docs: Doc[], key: string): unknown[] {
       }
     }
   }
-  return Array.from(seen.values()).sort(compare);
+  return Array.from(seen.values()).sort(bsonCompare);
 }
 
 export const aggregateCommands: Record<string, Handler> = { aggregate, count, distinct };
