@@ -66,6 +66,7 @@ export const Codes = {
   Location15975: 15975,
   Location51272: 51272,
   Location51091: 51091,
+  Location31250: 31250,
   Location40066: 40066,
   Location40192: 40192,
   Location40194: 40194,
@@ -147,6 +148,7 @@ const MINGO_MESSAGES: Array<[RegExp, number, string?]> = [
   [/\$replaceRoot expression must return an object|newRoot.*object/i, Codes.Location40228, "'newRoot' expression must evaluate to an object"],
   [/\$skip value must be a non-negative integer/, Codes.Location15956, 'invalid argument to $skip stage: Expected a non-negative number'],
   [/Invalid regular expression/, Codes.Location51091],
+  [/FieldPath field names may not start with '\$'/, Codes.Location16410],
 ];
 
 /**

@@ -168,6 +168,15 @@ export function checkProjection(spec: Doc): void {
     }
   };
   visit(spec, '');
+  // A path and one of its prefixes cannot both be projected (31250 Path collision).
+  const paths = new Set(Object.keys(spec).filter((k) => projectionKind(spec[k]) !== 'nested'));
+  for (const b of paths) {
+    const parts = b.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const a = parts.slice(0, i).join('.');
+      if (paths.has(a)) throw new MongoError(Codes.Location31250, `Path collision at ${b} remaining portion ${parts.slice(i).join('.')}`);
+    }
+  }
 }
 
 type LazyLike = { transform(f: (docs: Doc[]) => unknown): unknown };

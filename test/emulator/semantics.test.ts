@@ -352,3 +352,29 @@ describe('Comparison/Sort Order across BSON types', () => {
     expect(await coll.distinct('v')).toEqual(expected);
   });
 });
+
+describe('Projection paths', () => {
+  it('rejects projecting a field and its subfield with error 31250 (path collision)', async () => {
+    const coll = await mongo.seed('collide', [{ _id: 1, a: { b: 1 } }]);
+    const err = await rejection(coll.find({}, { projection: { a: 1, 'a.b': 1 } }).toArray());
+    expect(err.code).toEqual(31250);
+  });
+
+  it('rejects a projected field name starting with $ with error 16410', async () => {
+    const coll = await mongo.seed('collide', [{ _id: 1, a: 1 }]);
+    const err = await rejection(coll.aggregate([{ $project: { $x: 1 } }]).toArray());
+    expect(err.code).toEqual(16410);
+  });
+
+  it('excludes one subfield and keeps its siblings', async () => {
+    const coll = await mongo.seed('subfield', [{ _id: 1, a: { b: 1, c: 2 }, s: 'x' }]);
+    const expected = [{ _id: 1, a: { c: 2 }, s: 'x' }];
+    expect(await coll.find({}, { projection: { 'a.b': 0 } }).toArray()).toEqual(expected);
+  });
+
+  it('includes a subfield of every element of an array of documents', async () => {
+    const coll = await mongo.seed('subfield', [{ _id: 1, arr: [{ x: 1, y: 2 }, { x: 3, y: 4 }] }]);
+    const expected = [{ _id: 1, arr: [{ x: 1 }, { x: 3 }] }];
+    expect(await coll.find({}, { projection: { 'arr.x': 1 } }).toArray()).toEqual(expected);
+  });
+});
