@@ -64,3 +64,49 @@ export function scriptFunction(source: string, guard: OpGuard | undefined, what:
     }
   };
 }
+
+/**
+ * A regular expression with nested quantifiers, such as `(a+)+$`, can backtrack for minutes on a
+ * short string (ReDoS) and would hold the whole server. Such patterns are matched inside the vm
+ * with the same time limits as server-side JavaScript; every other pattern runs natively.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*(?:[+*}]|\|)(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)/;
+
+export function isRiskyPattern(source: string): boolean {
+  return NESTED_QUANTIFIER.test(source) || /\\[1-9]/.test(source);
+}
+
+const MATCH = new vm.Script('__re.lastIndex = 0; __re.exec(__s)');
+
+export class GuardedRegExp extends RegExp {
+  private readonly guard: OpGuard | undefined;
+  private readonly context: vm.Context;
+
+  constructor(source: string, flags: string, guard: OpGuard | undefined) {
+    super(source, flags);
+    this.guard = guard;
+    this.context = vm.createContext({ __re: new RegExp(source, flags), __s: '' });
+  }
+
+  override exec(s: string): RegExpExecArray | null {
+    const left = this.guard?.remaining() ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) throw maxTimeExpired();
+    this.context.__s = String(s);
+    try {
+      return MATCH.runInContext(this.context, { timeout: Math.max(1, Math.ceil(Math.min(left, SCRIPT_CALL_LIMIT_MS))) }) as RegExpExecArray | null;
+    } catch (err) {
+      if (/Script execution timed out/.test((err as Error).message)) {
+        if (left < SCRIPT_CALL_LIMIT_MS || this.guard?.limited === true) throw maxTimeExpired();
+        throw new MongoError(
+          Codes.BadValue,
+          `Regular expression /${this.source}/ took longer than ${SCRIPT_CALL_LIMIT_MS} ms on one value and was stopped (catastrophic backtracking); simplify the pattern`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  override test(s: string): boolean {
+    return this.exec(s) !== null;
+  }
+}

@@ -19,7 +19,7 @@ import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, kindAt, typeAlias } from './numbers.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES, type OpGuard } from './guard.ts';
-import { codeText, scriptFunction } from './javascript.ts';
+import { GuardedRegExp, codeText, isRiskyPattern, scriptFunction } from './javascript.ts';
 import { calculateObjectSize } from 'bson';
 import type { Collection, Catalog } from './store.ts';
 import { clone, getPath, isOperatorObject, isPlainObject, keyOf, valuesAtPath, type Doc } from './values.ts';
@@ -275,6 +275,7 @@ function fastIn(selector: string, value: unknown[]): ((doc: unknown) => boolean)
 
 function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
   if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$in needs an array');
+  value = value.map(guarded);
   const fast = Array.isArray(value) ? fastIn(selector, value) : undefined;
   if (fast !== undefined) return fast;
   const base = (builtin.$in as QueryOp)(selector, value, options);
@@ -432,7 +433,28 @@ function $elemMatch(selector: string, value: unknown, options: unknown): (doc: u
   return (builtin.$elemMatch as QueryOp)(selector, value, options);
 }
 
+/**
+ * The guard of the operation whose query mingo is compiling right now (compilation is synchronous),
+ * for operators that need it at compile time: risky regular expressions (javascript.ts).
+ */
+let compiling: OpGuard | undefined;
+
+export function withGuard<T>(guard: OpGuard | undefined, work: () => T): T {
+  const outer = compiling;
+  compiling = guard;
+  try {
+    return work();
+  } finally {
+    compiling = outer;
+  }
+}
+
+function guarded(v: unknown): unknown {
+  return v instanceof RegExp && !(v instanceof GuardedRegExp) && isRiskyPattern(v.source) ? new GuardedRegExp(v.source, v.flags, compiling) : v;
+}
+
 function $regex(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  value = guarded(value);
   if (typeof value === 'string') {
     try {
       new RegExp(value);
@@ -550,7 +572,7 @@ export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Que
   if (filter !== undefined) checkTopLevel(filter);
   if (filter !== undefined) filter = prepareScripts(filter, extra?.guard);
   try {
-    return new Query(filter ?? {}, options(extra));
+    return withGuard(extra?.guard, () => new Query(filter ?? {}, options(extra)));
   } catch (err) {
     throw fromMingo(err, 'query');
   }
@@ -809,7 +831,7 @@ export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: strin
     const input = mutating ? docs.map((d) => clone(d)) : docs;
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
-    return agg.run(input) as Doc[];
+    return withGuard(extra?.guard, () => agg.run(input) as Doc[]);
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }
@@ -821,10 +843,11 @@ export function streamPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: st
     const mutating = MUTATING.test(JSON.stringify(pipeline));
     const input = mutating ? docs.map((d) => clone(d)) : docs;
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
-    const it = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF }).stream(input) as unknown as { next(): { value?: unknown; done?: boolean } };
+    const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
+    const it = withGuard(extra?.guard, () => agg.stream(input)) as unknown as { next(): { value?: unknown; done?: boolean } };
     return () => {
       try {
-        const r = it.next();
+        const r = withGuard(extra?.guard, () => it.next());
         return r.done === true ? undefined : (r.value as Doc);
       } catch (err) {
         throw fromMingo(err, 'aggregate');

@@ -169,3 +169,27 @@ describe('results that multiply', () => {
     await stillAnswers();
   }, 120_000);
 });
+
+describe('catastrophic regular expressions', () => {
+  // mongod's PCRE stops such a match at its own backtracking limit, with an error whose code the
+  // manual does not document; these checks are the emulator's (a JavaScript RegExp cannot be interrupted).
+  it.skipIf(!isEmulator)('stops a backtracking $regex with error 50 after maxTimeMS and keeps answering', async () => {
+    const coll = await mongo.seed('redos', [{ _id: 1, s: `${'a'.repeat(40)}b` }, { _id: 2, s: 'aaa' }]);
+    const err = await rejection(coll.find({ s: { $regex: '^(a+)+$' } }).maxTimeMS(300).toArray());
+    expect(err.code).toEqual(50);
+    await stillAnswers();
+  });
+
+  it.skipIf(!isEmulator)('stops a backtracking regex without maxTimeMS after one second with error 2', async () => {
+    const coll = await mongo.seed('redos', [{ _id: 1, s: `${'a'.repeat(40)}b` }]);
+    const err = await rejection(coll.find({ s: { $in: [/^(a+)+$/] } }).toArray());
+    expect(err.code).toEqual(2);
+    expect(err.message).toMatch(/backtracking/);
+  });
+
+  it('still matches such a pattern on values that do not backtrack', async () => {
+    const coll = await mongo.seed('redos', [{ _id: 2, s: 'aaa' }, { _id: 3, s: 'b' }]);
+    const expected = [{ _id: 2, s: 'aaa' }];
+    expect(await coll.find({ s: /^(a+)+$/ }).toArray()).toEqual(expected);
+  });
+});
