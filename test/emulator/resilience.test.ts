@@ -60,6 +60,14 @@ describe('maxTimeMS', () => {
     expect(await big.countDocuments({}, { maxTimeMS: 60_000 })).toEqual(expected);
   });
 
+  it('rejects maxTimeMS on getMore of an ordinary (non-awaitData) cursor with error 2', async () => {
+    const first = await mongo.db().command({ find: 'big', filter: {}, batchSize: 2 });
+    const id = first['cursor'].id;
+    const err = await rejection(mongo.db().command({ getMore: id, collection: 'big', batchSize: 2, maxTimeMS: 1000 }));
+    expect(err.code).toEqual(2);
+    await mongo.db().command({ killCursors: 'big', cursors: [id] });
+  });
+
   it('rejects a negative maxTimeMS with error 2', async () => {
     const err = await rejection(mongo.db().command({ find: 'big', filter: {}, maxTimeMS: -1 }));
     expect(err.code).toEqual(2);

@@ -71,6 +71,10 @@ export async function execute(server: ServerState, conn: ConnectionInfo, cmd: Do
       server.sessions.noteTxnNumber(cmd);
     }
     const ctx: Ctx = { server, conn, db, catalog: txn ?? server.store, txn };
+    // The emulator has no tailable awaitData cursors, and mongod refuses maxTimeMS on getMore for any other.
+    if (canonical === 'getMore' && cmd.maxTimeMS !== undefined) {
+      throw new MongoError(Codes.BadValue, 'cannot set maxTimeMS on getMore command for a non-awaitData cursor');
+    }
     refuseWriteOnView(canonical, cmd, ctx);
     const viaView = viewCommand(canonical, cmd, ctx);
     reply = viaView !== undefined ? await viaView : await handler(cmd, ctx);
