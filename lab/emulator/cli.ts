@@ -28,11 +28,15 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${emu.uri}\n`);
   process.stderr.write('NoSQL Lab MongoDB emulator (in memory; data is lost on exit). Press Ctrl-C to stop.\n');
+  // Ctrl-C and SIGTERM always stop it: a clean stop first, a forced exit if that takes longer than
+  // 2 s, and a second signal exits at once. Long commands yield to the event loop (guard.ts), so the
+  // handler runs within a few milliseconds even while a big aggregation is running.
   let stopping = false;
   const shutdown = (): void => {
-    if (stopping) return;
+    if (stopping) process.exit(0);
     stopping = true;
-    void emu.stop().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+    void emu.stop().then(() => process.exit(0), () => process.exit(0));
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

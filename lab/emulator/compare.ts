@@ -135,6 +135,17 @@ export function bsonCompare(a: unknown, b: unknown): number {
   }
 }
 
+/**
+ * The sort key of an empty array. The manual ("Comparison/Sort Order"): comparisons treat an empty
+ * array as less than null or a missing field, in ascending and descending sorts alike.
+ */
+const EMPTY_ARRAY = Symbol('empty array');
+
+function sortCompare(a: unknown, b: unknown): number {
+  if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) return a === b ? 0 : a === EMPTY_ARRAY ? -1 : 1;
+  return bsonCompare(a, b);
+}
+
 /** The value a document sorts by for one key: arrays contribute their min (ascending) or max (descending). */
 function sortKey(doc: Doc, path: string, dir: number): unknown {
   const direct = path.includes('.') ? undefined : doc[path];
@@ -143,14 +154,14 @@ function sortKey(doc: Doc, path: string, dir: number): unknown {
   const flat: unknown[] = [];
   for (const v of values) {
     if (Array.isArray(v)) {
-      if (v.length === 0) flat.push(undefined);
+      if (v.length === 0) flat.push(EMPTY_ARRAY);
       else flat.push(...v);
     } else flat.push(v);
   }
   if (flat.length === 1) return flat[0];
   let best: unknown = flat[0];
   for (const v of flat) {
-    const c = bsonCompare(v, best);
+    const c = sortCompare(v, best);
     if (dir > 0 ? c < 0 : c > 0) best = v;
   }
   return best;
@@ -162,10 +173,61 @@ export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
   const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) }));
   decorated.sort((x, y) => {
     for (let j = 0; j < keys.length; j++) {
-      const c = bsonCompare(x.k[j], y.k[j]);
+      const c = sortCompare(x.k[j], y.k[j]);
       if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
     }
     return x.i - y.i;
   });
   return decorated.map((d) => d.doc);
+}
+
+/**
+ * sortDocuments() that lets other connections run: sorted runs of a few thousand documents, then
+ * pairwise merges, pausing every few milliseconds. Stable, so equal keys keep their input order.
+ */
+export async function sortDocumentsAsync(docs: Doc[], spec: Doc, guard: { tick(): Promise<void> }): Promise<Doc[]> {
+  const keys = Object.entries(spec).map(([path, dir]) => [path, Number(dir) < 0 ? -1 : 1] as const);
+  type Item = { doc: Doc; i: number; k: unknown[] };
+  const cmp = (x: Item, y: Item): number => {
+    for (let j = 0; j < keys.length; j++) {
+      const c = sortCompare(x.k[j], y.k[j]);
+      if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
+    }
+    return x.i - y.i;
+  };
+  const RUN = 2048;
+  let runs: Item[][] = [];
+  for (let s = 0; s < docs.length; s += RUN) {
+    const run: Item[] = [];
+    for (let i = s; i < Math.min(docs.length, s + RUN); i++) {
+      const doc = docs[i] as Doc;
+      run.push({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) });
+    }
+    run.sort(cmp);
+    runs.push(run);
+    await guard.tick();
+  }
+  while (runs.length > 1) {
+    const next: Item[][] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      const a = runs[r] as Item[];
+      const b = runs[r + 1];
+      if (b === undefined) {
+        next.push(a);
+        continue;
+      }
+      const merged: Item[] = new Array<Item>(a.length + b.length);
+      let x = 0;
+      let y = 0;
+      let n = 0;
+      while (x < a.length || y < b.length) {
+        if (y >= b.length || (x < a.length && cmp(a[x] as Item, b[y] as Item) <= 0)) merged[n++] = a[x++] as Item;
+        else merged[n++] = b[y++] as Item;
+        if ((n & 4095) === 0) await guard.tick();
+      }
+      next.push(merged);
+    }
+    runs = next;
+  }
+  return (runs[0] ?? []).map((d) => d.doc);
 }

@@ -3,13 +3,14 @@
  * on input it cannot stay in sync with. Nothing a client sends may throw out of here.
  */
 import type { Socket } from 'node:net';
-import type { Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import { execute } from './commands/index.ts';
+import { WriteBlocked } from './store.ts';
 import type { ConnectionInfo, ServerState } from './context.ts';
 import { Codes, MongoError } from './errors.ts';
-import { WriteBlocked } from './store.ts';
 import {
   MAX_MESSAGE_SIZE,
+  MSG_EXHAUST_ALLOWED,
   MSG_MORE_TO_COME,
   OP_MSG,
   OP_QUERY,
@@ -29,6 +30,8 @@ function requestId(): number {
 
 /** Longest we hold an awaitable hello (the driver's streaming monitor) before answering. */
 const MAX_AWAIT_MS = 10_000;
+/** Floor between streamed hello replies, so maxAwaitTimeMS: 0 cannot turn into a busy loop. */
+const MIN_STREAM_MS = 100;
 
 export class Connection {
   private readonly socket: Socket;
@@ -36,10 +39,9 @@ export class Connection {
   readonly info: ConnectionInfo;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private queue: Promise<void> = Promise.resolve();
   private closed = false;
-  /** A write is waiting for a transaction's lock: later frames wait behind it, in order. */
-  private waiting = false;
 
   constructor(socket: Socket, server: ServerState) {
     this.socket = socket;
@@ -65,7 +67,7 @@ export class Connection {
     if (this.closed) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    while (!this.closed && !this.waiting && this.buffered >= 4) {
+    while (!this.closed && this.buffered >= 4) {
       const head = this.peek(4);
       const length = head.readInt32LE(0);
       // A length we cannot trust means we can never find the next frame: hang up.
@@ -95,7 +97,13 @@ export class Connection {
     return frame;
   }
 
+  /** Frames run one after another per connection, so replies keep their order while a long command yields. */
   private handleFrame(frame: Buffer): void {
+    this.queue = this.queue.then(() => this.process(frame)).catch(() => this.close());
+  }
+
+  private async process(frame: Buffer): Promise<void> {
+    if (this.closed) return;
     const header = readHeader(frame);
     let req: Request;
     try {
@@ -109,79 +117,105 @@ export class Connection {
       this.close();
       return;
     }
-    let reply: Document;
-    try {
-      reply = execute(this.server, this.info, req.command, req.db);
-    } catch (err) {
-      if (err instanceof WriteBlocked) {
-        this.retryWhenUnblocked(frame, req, err);
-        return;
-      }
-      reply = new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err)).toReply();
-    }
-    let out: Buffer;
-    try {
-      out = req.legacy ? encodeOpReply(reply, requestId(), header.requestId) : encodeOpMsg(reply, requestId(), header.requestId);
-    } catch (err) {
-      const fallback = new MongoError(Codes.InternalError, `could not encode reply: ${(err as Error).message}`).toReply();
-      out = req.legacy ? encodeOpReply(fallback, requestId(), header.requestId) : encodeOpMsg(fallback, requestId(), header.requestId);
-    }
-    // Unacknowledged writes (w:0) set moreToCome: the client expects no answer.
-    if (!req.legacy && (req.flags & MSG_MORE_TO_COME) !== 0) return;
     const wait = this.awaitMs(req.command);
-    if (wait > 0) {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.send(out);
-      }, wait);
-      t.unref();
-      this.timers.add(t);
+    if (wait >= 0 && !req.legacy) {
+      // The streaming monitor: answer at the deadline, and with exhaustAllowed keep answering every
+      // maxAwaitTimeMS with moreToCome set, each reply answering the previous one (as mongod does).
+      const exhaust = (req.flags & MSG_EXHAUST_ALLOWED) !== 0;
+      this.later(wait, () => this.stream(req, header.requestId, wait, exhaust));
       return;
     }
-    this.send(out);
+    const reply = await this.run(req);
+    // Unacknowledged writes (w:0) set moreToCome: the client expects no answer.
+    if (!req.legacy && (req.flags & MSG_MORE_TO_COME) !== 0) return;
+    this.send(this.encode(req, reply, requestId(), header.requestId));
   }
 
-  /**
-   * An awaitable hello (topologyVersion + maxAwaitTimeMS) asks us to reply when the topology
-   * changes or the time is up. Ours never changes, so we answer at the deadline; answering at
-   * once would make the driver's monitor spin.
-   */
-  private awaitMs(cmd: Document): number {
-    const name = Object.keys(cmd)[0];
-    if (name !== 'hello' && name !== 'isMaster' && name !== 'ismaster') return 0;
-    if (cmd.topologyVersion === undefined || cmd.maxAwaitTimeMS === undefined) return 0;
-    const ms = Number(cmd.maxAwaitTimeMS);
-    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_AWAIT_MS) : 0;
+  private async run(req: Request): Promise<Document> {
+    for (;;) {
+      try {
+        return await execute(this.server, this.info, req.command, req.db);
+      } catch (err) {
+        if (!(err instanceof WriteBlocked)) {
+          return new MongoError(Codes.InternalError, err instanceof Error ? err.message : String(err)).toReply();
+        }
+        if (await this.expiresWhileBlocked(req, err)) return new MongoError(Codes.MaxTimeMSExpired, 'operation exceeded time limit').toReply();
+        if (this.closed) return new MongoError(Codes.InternalError, 'connection closed').toReply();
+      }
+    }
   }
 
   /**
    * mongod makes a write outside a transaction wait for the lock of an open transaction that wrote
-   * the same document, until that transaction commits or aborts (at most its 60 s lifetime) or the
-   * command's maxTimeMS passes (error 50). The command then runs again from the start.
+   * the same document, until that transaction commits or aborts or the command's maxTimeMS passes
+   * (error 50); the command then runs again from the start. Frames run one at a time per connection,
+   * so this connection's later requests wait too, as on mongod. True when maxTimeMS ran out first.
    */
-  private retryWhenUnblocked(frame: Buffer, req: Request, blocked: WriteBlocked): void {
-    this.waiting = true;
+  private expiresWhileBlocked(req: Request, blocked: WriteBlocked): Promise<boolean> {
     const maxTimeMS = Number(req.command.maxTimeMS ?? 0);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
+    return new Promise<boolean>((resolve) => {
+      let t: ReturnType<typeof setTimeout> | undefined;
       if (Number.isFinite(maxTimeMS) && maxTimeMS > 0) {
-        timer = setTimeout(() => resolve(true), maxTimeMS);
-        this.timers.add(timer);
+        t = setTimeout(() => {
+          if (t !== undefined) this.timers.delete(t);
+          resolve(true);
+        }, maxTimeMS);
+        this.timers.add(t);
       }
+      void blocked.until.then(() => {
+        if (t !== undefined) {
+          clearTimeout(t);
+          this.timers.delete(t);
+        }
+        resolve(false);
+      });
     });
-    void Promise.race([blocked.until.then(() => false), timedOut]).then((expired) => {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-      }
-      this.waiting = false;
+  }
+
+  private encode(req: Request, reply: Document, id: number, responseTo: number, flags = 0): Buffer {
+    try {
+      return req.legacy ? encodeOpReply(reply, id, responseTo) : encodeOpMsg(reply, id, responseTo, flags);
+    } catch (err) {
+      const fallback = new MongoError(Codes.InternalError, `could not encode reply: ${(err as Error).message}`).toReply();
+      return req.legacy ? encodeOpReply(fallback, id, responseTo) : encodeOpMsg(fallback, id, responseTo, flags);
+    }
+  }
+
+  /** One awaited hello reply; with exhaust, schedules the next one after `every` ms. */
+  private stream(req: Request, responseTo: number, every: number, exhaust: boolean): void {
+    void this.run(req).then((reply) => {
       if (this.closed) return;
-      if (expired) {
-        const reply = new MongoError(Codes.MaxTimeMSExpired, 'operation exceeded time limit').toReply();
-        this.send(req.legacy ? encodeOpReply(reply, requestId(), req.header.requestId) : encodeOpMsg(reply, requestId(), req.header.requestId));
-      } else this.handleFrame(frame);
-      this.onData(Buffer.alloc(0));
+      const id = requestId();
+      this.send(this.encode(req, reply, id, responseTo, exhaust ? MSG_MORE_TO_COME : 0));
+      if (exhaust) this.later(Math.max(every, MIN_STREAM_MS), () => this.stream(req, id, every, exhaust));
     });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    // Pending hello replies must not keep a process alive (unref does not exist in browsers).
+    (t as { unref?: () => void }).unref?.();
+    this.timers.add(t);
+  }
+
+  /**
+   * An awaitable hello (topologyVersion + maxAwaitTimeMS) asks us to reply when the topology
+   * changes or the time is up; -1 for any other command. Ours never changes, so we answer at the
+   * deadline (answering at once would make the driver's monitor spin), or at once when the client's
+   * topologyVersion is from another process.
+   */
+  private awaitMs(cmd: Document): number {
+    const name = Object.keys(cmd)[0];
+    if (name !== 'hello' && name !== 'isMaster' && name !== 'ismaster') return -1;
+    if (cmd.topologyVersion === undefined || cmd.maxAwaitTimeMS === undefined) return -1;
+    const ms = Number(cmd.maxAwaitTimeMS);
+    if (!Number.isFinite(ms) || ms < 0) return -1;
+    const seen = (cmd.topologyVersion as Document | null)?.processId;
+    if (!(seen instanceof ObjectId) || !seen.equals(this.server.processId)) return 0;
+    return Math.min(ms, MAX_AWAIT_MS);
   }
 
   private send(buf: Buffer): void {

@@ -3,10 +3,13 @@ import { ObjectId, type Document } from 'bson';
 import { Cursors } from './cursors.ts';
 import { Sessions, type Transaction } from './transactions.ts';
 import { Store, type Catalog } from './store.ts';
+import { Views } from './views.ts';
 
 export class ServerState {
   readonly store = new Store();
   readonly cursors = new Cursors();
+  /** View definitions (views.ts); the documents stay in their source collections. */
+  readonly views = new Views();
   readonly sessions: Sessions;
   readonly processId = new ObjectId();
   readonly startedAt = new Date();
@@ -40,4 +43,4 @@ export interface Ctx {
   readonly txn: Transaction | undefined;
 }
 
-export type Handler = (cmd: Document, ctx: Ctx) => Document;
+export type Handler = (cmd: Document, ctx: Ctx) => Document | Promise<Document>;

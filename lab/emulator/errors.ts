@@ -37,9 +37,44 @@ export const Codes = {
   OperationNotSupportedInTransaction: 263,
   Location40324: 40324,
   DuplicateKey: 11000,
+  MaxTimeMSExpired: 50,
+  JSInterpreterFailure: 139,
+  ExceededMemoryLimit: 146,
+  CommandNotSupportedOnView: 166,
+  ViewDepthLimitExceeded: 165,
+  OptionNotSupportedOnView: 167,
+  QueryExceededMemoryLimitNoDiskUseAllowed: 292,
+  Overflow: 15,
+  BSONObjectTooLarge: 10334,
+  Location17419: 17419,
+  Location15955: 15955,
+  Location15952: 15952,
+  Location40234: 40234,
+  Location40235: 40235,
+  Location15947: 15947,
+  Location40198: 40198,
+  ConversionFailure: 241,
+  EmptyFieldName: 56,
+  Location16702: 16702,
+  Location17124: 17124,
+  Location16554: 16554,
+  Location40081: 40081,
+  Location34471: 34471,
+  Location40228: 40228,
+  Location15956: 15956,
+  Location15958: 15958,
+  Location15975: 15975,
+  Location51272: 51272,
+  Location51091: 51091,
+  Location31250: 31250,
+  Location40066: 40066,
+  Location40192: 40192,
+  Location40194: 40194,
   ProtocolError: 17,
   UnsupportedOpQueryCommand: 352,
   Location31254: 31254,
+  Location31253: 31253,
+  Location31252: 31252,
   Location16410: 16410,
   Location40323: 40323,
   Location15976: 15976,
@@ -47,7 +82,6 @@ export const Codes = {
   Location40601: 40601,
   Location13113: 13113,
   CannotIndexParallelArrays: 171,
-  MaxTimeMSExpired: 50,
 } as const;
 
 const names: Record<number, string> = Object.fromEntries(Object.entries(Codes).map(([k, v]) => [v, k]));
@@ -104,6 +138,20 @@ export function notEmulated(what: string): MongoError {
   );
 }
 
+/** mingo's messages for errors mongod reports with a specific code (and, where useful, mongod's wording). */
+const MINGO_MESSAGES: Array<[RegExp, number, string?]> = [
+  [/cannot convert .* to /i, Codes.ConversionFailure],
+  [/\$concat expression must resolve to array of string/, Codes.Location16702, '$concat only supports strings'],
+  [/\$size expression must resolve to/, Codes.Location17124, 'The argument to $size must be an array'],
+  [/\$add expression must resolve/, Codes.Location16554, '$add only supports numeric or date types'],
+  [/\$in arg2/, Codes.Location40081, '$in requires an array as a second argument'],
+  [/\$strLenCP expression must resolve to string/, Codes.Location34471, '$strLenCP requires a string argument'],
+  [/\$replaceRoot expression must return an object|newRoot.*object/i, Codes.Location40228, "'newRoot' expression must evaluate to an object"],
+  [/\$skip value must be a non-negative integer/, Codes.Location15956, 'invalid argument to $skip stage: Expected a non-negative number'],
+  [/Invalid regular expression/, Codes.Location51091],
+  [/FieldPath field names may not start with '\$'/, Codes.Location16410],
+];
+
 /**
  * Turns an exception thrown by mingo (plain Error/MingoError) into the error mongod would give.
  * mingo's messages name the operator, which lets us pick mongod's code for the common cases.
@@ -116,6 +164,7 @@ export function fromMingo(err: unknown, context: 'query' | 'update' | 'aggregate
     return notEmulated(`The ${op} operator`);
   }
   if (/immutable field '_id'/.test(msg)) return new MongoError(Codes.ImmutableField, msg.replace(/\.$/, ''));
+  for (const [pattern, code, text] of MINGO_MESSAGES) if (pattern.test(msg)) return new MongoError(code, text ?? msg);
   if (/unregistered pipeline operator/.test(msg) && op !== undefined) {
     return new MongoError(Codes.Location40324, `Unrecognized pipeline stage name: '${op}'`);
   }

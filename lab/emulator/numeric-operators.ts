@@ -89,7 +89,7 @@ const $add: Expr = (obj, expr, options) => {
       continue;
     }
     const t = typed(v);
-    if (t === undefined) throw new MongoError(Codes.TypeMismatch, `$add only supports numeric or date types, not ${typeName(v)}`);
+    if (t === undefined) throw new MongoError(16554, `$add only supports numeric or date types, not ${typeName(v)}`);
     acc = arith('add', acc, t);
   }
   if (date !== undefined) return new Date(date.getTime() + Math.round(Number(untypedNumber(acc))));

@@ -624,8 +624,11 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
       return ex;
     }
     if (plan.kind === 'COLLSCAN') {
+      const guard = opts?.guard;
       for (const entry of coll.docs) {
         ex.docsExamined += 1;
+        // maxTimeMS: a long scan checks its deadline every 256 documents (guard.ts).
+        if (guard !== undefined && (ex.docsExamined & 255) === 0) guard.check();
         if (test(entry[1])) {
           ex.found.push(entry);
           if (need > 0 && ex.found.length >= need) break;

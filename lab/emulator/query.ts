@@ -3,7 +3,7 @@
  * errors translated to mongod's. All query semantics come from mingo; nothing here re-implements them.
  */
 import { Aggregator } from 'mingo/aggregator';
-import { Context, ProcessingMode } from 'mingo/core';
+import { Context, ProcessingMode, evalExpr } from 'mingo/core';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
 import * as expressionOperators from 'mingo/operators/expression';
 import * as pipelineOperators from 'mingo/operators/pipeline';
@@ -18,15 +18,20 @@ import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
-import { planMatching } from './planner.ts';
+import { choosePlan, planMatching } from './planner.ts';
 import { jsonSchemaValidator } from './schema.ts';
-import { bucketStages, lookupStages } from './stage-rewrites.ts';
+import { lookupStages } from './stage-rewrites.ts';
+import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES, type OpGuard } from './guard.ts';
+import { GuardedRegExp, codeText, isRiskyPattern, scriptFunction } from './javascript.ts';
+import { calculateObjectSize } from 'bson';
 import type { Collection, Catalog } from './store.ts';
-import { clone, getPath, isOperatorObject, isPlainObject, keyOf, type Doc } from './values.ts';
+import { clone, getPath, isOperatorObject, isPlainObject, keyOf, valuesAtPath, type Doc } from './values.ts';
 
 export interface QueryOptions {
   collation?: Doc;
   variables?: Doc;
+  /** The operation's deadline, yielding and script time limits (see guard.ts). */
+  guard?: OpGuard;
 }
 
 /** Every (container, key, value) a dotted path reaches, descending arrays like the query language. */
@@ -51,8 +56,25 @@ function leaves(obj: unknown, parts: string[], i: number, out: Array<[unknown, s
  * $type that knows int32 from double and int64 (mingo's sees only JS numbers; see numbers.ts).
  * A query operator in mingo's shape: (selector, value, options) => predicate over the document.
  */
+const TYPE_NAMES = new Set(['double', 'string', 'object', 'array', 'binData', 'undefined', 'objectId', 'bool', 'date', 'null', 'regex',
+  'dbPointer', 'javascript', 'symbol', 'javascriptWithScope', 'int', 'timestamp', 'long', 'decimal', 'minKey', 'maxKey', 'number']);
+const TYPE_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, -1, 127]);
+
+/** mongod refuses an unknown $type alias or code with 2 BadValue (mingo matches nothing). */
+function checkTypeArg(v: unknown): void {
+  if (typeof v === 'string') {
+    if (!TYPE_NAMES.has(v)) throw new MongoError(Codes.BadValue, `Unknown type name alias: ${v}`);
+  } else if (typeof v === 'number' || typeRank(v) === 2) {
+    const n = Number(numericValue(v) ?? v);
+    if (!TYPE_CODES.has(n)) throw new MongoError(Codes.BadValue, `Invalid numerical type code: ${String(n)}`);
+  } else {
+    throw new MongoError(Codes.TypeMismatch, 'type must be represented as a number or a string');
+  }
+}
+
 function $type(selector: string, value: unknown): (doc: unknown) => boolean {
-  const wanted = (Array.isArray(value) ? value : [value]).map(typeAlias);
+  for (const v of Array.isArray(value) ? value : [value]) checkTypeArg(v);
+  const wanted = (Array.isArray(value) ? value : [value]).map((v) => typeAlias(typeof v === 'number' ? v : (numericValue(v) ?? v)));
   const parts = selector.split('.');
   return (doc: unknown): boolean => {
     const found: Array<[unknown, string, unknown]> = [];
@@ -112,14 +134,72 @@ function reorder(out: Doc, source: Doc, spec: Doc): Doc {
   return ordered;
 }
 
+/** One projection value: 'in' (1, true, an expression), 'out' (0, false), or 'op' ($slice, $elemMatch, $meta). */
+function projectionKind(v: unknown): 'in' | 'out' | 'op' | 'nested' {
+  if (typeof v === 'boolean') return v ? 'in' : 'out';
+  if (typeof v === 'number' || typeRank(v) === 2) return Number(numericValue(v) ?? v) === 0 ? 'out' : 'in';
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && ['$slice', '$elemMatch', '$meta'].includes(keys[0] as string)) return 'op';
+    if (keys.length > 0 && !keys.some((k) => k.startsWith('$'))) return 'nested';
+  }
+  return 'in';
+}
+
+/**
+ * mongod's rule: a projection is all inclusion or all exclusion (only _id may differ). Mixing is
+ * 31254 (exclusion in an inclusion projection) or 31253 (inclusion in an exclusion projection);
+ * an expression in an exclusion projection is 31252.
+ */
+export function checkProjection(spec: Doc): void {
+  let mode: 'in' | 'out' | undefined;
+  const visit = (obj: Doc, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const path = prefix === '' ? k : `${prefix}.${k}`;
+      const kind = projectionKind(v);
+      if (kind === 'nested') {
+        visit(v as Doc, path);
+        continue;
+      }
+      if (kind === 'op' || (path === '_id' && prefix === '')) continue;
+      const isExpression = kind === 'in' && v !== null && typeof v === 'object' && typeRank(v) !== 2;
+      if (mode === undefined) mode = kind;
+      else if (mode === 'in' && kind === 'out') throw new MongoError(Codes.Location31254, `Cannot do exclusion on field ${path} in inclusion projection`);
+      else if (mode === 'out' && kind === 'in') {
+        if (isExpression) throw new MongoError(Codes.Location31252, `Cannot use expression other than $meta in exclusion projection`);
+        throw new MongoError(Codes.Location31253, `Cannot do inclusion on field ${path} in exclusion projection`);
+      }
+    }
+  };
+  visit(spec, '');
+  // A path and one of its prefixes cannot both be projected (31250 Path collision).
+  const paths = new Set(Object.keys(spec).filter((k) => projectionKind(spec[k]) !== 'nested'));
+  for (const b of paths) {
+    const parts = b.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      const a = parts.slice(0, i).join('.');
+      if (paths.has(a)) throw new MongoError(Codes.Location31250, `Path collision at ${b} remaining portion ${parts.slice(i).join('.')}`);
+    }
+  }
+}
+
 type LazyLike = { transform(f: (docs: Doc[]) => unknown): unknown };
 
 /** $project through mingo, then mongod's field order. */
 function $project(coll: LazyLike, spec: Doc, options: unknown): unknown {
-  const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => { collect(): Doc[] };
-  return coll.transform((docs) => {
-    const out = builtinProject(Lazy(docs), spec, options).collect();
-    return Lazy(out.map((o, i) => (docs[i] !== undefined ? reorder(o, docs[i] as Doc, spec) : o)));
+  if (isPlainObject(spec)) checkProjection(spec);
+  type Mappable = { map(f: (d: Doc) => Doc): Mappable };
+  const builtinProject = pipelineOperators.$project as unknown as (c: unknown, s: Doc, o: unknown) => Mappable;
+  // mingo's $project maps one document to one, lazily: remember each source document on the way in
+  // to reorder its projection on the way out, without materialising the whole input.
+  const sources: Doc[] = [];
+  const tapped = (coll as unknown as Mappable).map((d) => {
+    sources.push(d);
+    return d;
+  });
+  return builtinProject(tapped, spec, options).map((o) => {
+    const source = sources.shift();
+    return source !== undefined ? reorder(o, source, spec) : o;
   });
 }
 
@@ -141,7 +221,43 @@ function $sort(coll: LazyLike, spec: Doc, options: { collation?: unknown }): unk
     return (pipelineOperators.$sort as unknown as (c: unknown, s: Doc, o: unknown) => unknown)(coll, spec, options);
   }
   if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw new MongoError(Codes.Location15976, '$sort stage must have at least one sort key');
+  checkSortSpec(spec);
   return coll.transform((docs) => Lazy(sortDocuments(docs, spec)));
+}
+
+/**
+ * $lookup with localField/foreignField AND a pipeline (MongoDB 5.0+): the pipeline runs on the
+ * foreign documents that match the join only (mingo runs it on the whole foreign collection).
+ */
+function $lookup(coll: LazyLike & { map(f: (d: Doc) => Doc): unknown }, expr: Doc, options: Options): unknown {
+  const builtinLookup = pipelineOperators.$lookup as unknown as (c: unknown, e: Doc, o: unknown) => unknown;
+  if (!isPlainObject(expr) || !Array.isArray(expr.pipeline) || typeof expr.localField !== 'string' || typeof expr.foreignField !== 'string') {
+    return builtinLookup(coll, expr, options);
+  }
+  const localField = expr.localField;
+  const foreignField = expr.foreignField;
+  const from = typeof expr.from === 'string' ? (options.collectionResolver?.(expr.from) ?? []) : [];
+  const byKey = new Map<string, Doc[]>();
+  for (const doc of from as Doc[]) {
+    const found = valuesAtPath(doc, foreignField).flatMap((v) => (Array.isArray(v) ? [...v, v] : [v]));
+    const keys = new Set((found.length === 0 ? [null] : found).map(keyOf));
+    for (const k of keys) {
+      const list = byKey.get(k);
+      if (list === undefined) byKey.set(k, [doc]);
+      else list.push(doc);
+    }
+  }
+  const agg = new Aggregator(expr.pipeline as Doc[], options);
+  return coll.map((doc) => {
+    const found = valuesAtPath(doc, localField).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    const matches = new Set<Doc>();
+    for (const v of found.length === 0 ? [null] : found) for (const m of byKey.get(keyOf(v)) ?? []) matches.add(m);
+    const copts = evalExpr({}, { $emulatorComputeOptions: 1 }, options) as { update(l: object): unknown };
+    const variables = expr.let === undefined ? {} : evalExpr(doc, expr.let, options);
+    copts.update({ root: null, variables });
+    const joined = (from as Doc[]).filter((d) => matches.has(d));
+    return { ...doc, [expr.as as string]: agg.run(joined, copts as unknown as Options) };
+  });
 }
 
 function $eq(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
@@ -182,6 +298,8 @@ function numericIn(selector: string, value: unknown[]): ((doc: unknown) => boole
 }
 
 function $in(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$in needs an array');
+  value = value.map(guarded);
   const fast = Array.isArray(value) ? (fastIn(selector, value) ?? numericIn(selector, value)) : undefined;
   if (fast !== undefined) return fast;
   const base = (builtin.$in as QueryOp)(selector, value, options);
@@ -193,6 +311,7 @@ function $in(selector: string, value: unknown, options: unknown): (doc: unknown)
 }
 
 function $nin(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$nin needs an array');
   const inTest = $in(selector, value, options);
   return (doc: unknown): boolean => !inTest(doc);
 }
@@ -204,13 +323,188 @@ function resolveAll(doc: unknown, selector: string): unknown[] {
   return found.map(([, , v]) => v);
 }
 
+/** Rough size of a value as mongod counts it for memory limits (BSON size, 16 bytes per scalar). */
+export function approxSize(v: unknown): number {
+  if (v === null || v === undefined || typeof v !== 'object') return typeof v === 'string' ? 16 + v.length : 16;
+  if (Array.isArray(v)) {
+    let n = 16;
+    for (const el of v) n += approxSize(el);
+    return n;
+  }
+  try {
+    return calculateObjectSize(v as Doc);
+  } catch {
+    return 16;
+  }
+}
+
+function exceeded(what: string, limit = MEMORY_LIMIT_BYTES): MongoError {
+  return new MongoError(Codes.ExceededMemoryLimit, `${what} used too much memory and cannot spill to disk. Memory limit: ${limit} bytes`);
+}
+
+type ExprOp = (obj: unknown, expr: unknown, options: unknown) => unknown;
+type AccOp = (coll: unknown[], expr: unknown, options: unknown) => unknown;
+
+/** $range refuses, as mongod does (146), to build an array larger than the 100 MiB memory limit. */
+const $range: ExprOp = (obj, expr, opts) => {
+  if (Array.isArray(expr) && expr.length >= 2) {
+    const args = evalExpr(obj, expr, opts as Options) as unknown[];
+    const [start, end, step = 1] = args.map((a) => Number(a));
+    if (Number.isFinite(start) && Number.isFinite(end) && Number.isFinite(step) && step !== 0) {
+      const count = Math.max(0, Math.ceil(((end as number) - (start as number)) / (step as number)));
+      const bytes = count * 16;
+      if (bytes > MEMORY_LIMIT_BYTES) {
+        throw new MongoError(Codes.ExceededMemoryLimit, `$range would use too much memory (${bytes} bytes) and cannot spill to disk. Memory limit: ${MEMORY_LIMIT_BYTES} bytes`);
+      }
+    }
+  }
+  return (expressionOperators.$range as unknown as ExprOp)(obj, expr, opts);
+};
+
+/** mongod's truthiness in expressions: false, null, 0 and missing are false. */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false) return false;
+  if (typeRank(v) === 2) return Number(numericValue(v) ?? v) !== 0;
+  return true;
+}
+
+/** $switch with no matching branch and no default is error 40066 in mongod (mingo yields missing). */
+const $switch: ExprOp = (obj, expr, opts) => {
+  if (isPlainObject(expr) && !('default' in expr) && Array.isArray(expr.branches)) {
+    const hit = (expr.branches as Doc[]).some((b) => isPlainObject(b) && truthy(evalExpr(obj, b.case, opts as Options)));
+    if (!hit) throw new MongoError(Codes.Location40066, '$switch could not find a matching branch for an input, and no default was specified.');
+  }
+  return (expressionOperators.$switch as unknown as ExprOp)(obj, expr, opts);
+};
+
+/** $push / $addToSet in $group fail with 146 past 100 MiB, as in mongod. */
+function limitedAccumulator(name: '$push' | '$addToSet', inner?: unknown): AccOp {
+  const base = (inner ?? accumulatorOperators[name]) as unknown as AccOp;
+  return (coll, expr, opts) => {
+    const out = base(coll, expr, opts);
+    if (Array.isArray(out)) {
+      let bytes = 0;
+      for (const el of out) {
+        bytes += approxSize(el);
+        if (bytes > MEMORY_LIMIT_BYTES) throw exceeded(name);
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * $min / $max in $group compare across types in BSON order (MinKey < null < numbers < strings <
+ * objects < arrays < … < MaxKey) and ignore null and missing values, as in mongod.
+ */
+function extremeAccumulator(name: '$min' | '$max'): AccOp {
+  const push = accumulatorOperators.$push as unknown as AccOp;
+  return (coll, expr, opts) => {
+    const values = push(coll, expr, opts) as unknown[];
+    let best: unknown = null;
+    for (const v of values) {
+      if (v === null || v === undefined) continue;
+      if (best === null) best = v;
+      else {
+        const c = bsonCompare(v, best);
+        if (name === '$min' ? c < 0 : c > 0) best = v;
+      }
+    }
+    return best;
+  };
+}
+
+/** $sort, $group and friends: the emulator's ceiling where mongod would spill to disk. */
+export function checkOperationMemory(docs: readonly unknown[], what: string): void {
+  if (docs.length < 100_000) return;
+  let bytes = 0;
+  for (let i = 0; i < docs.length; i += 97) bytes += approxSize(docs[i]) * 97;
+  if (bytes > OPERATION_MEMORY_BYTES) throw exceeded(`${what} (in the NoSQL Lab emulator, which cannot spill to disk)`, OPERATION_MEMORY_BYTES);
+}
+
+/**
+ * $all as the manual defines it: `{ f: { $all: [a, b] } }` is `{ $and: [{ f: a }, { f: b }] }`, so
+ * `$all: ['ssl']` matches the scalar 'ssl' too. Lists of $elemMatch go to mingo.
+ */
+function $all(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value)) throw new MongoError(Codes.BadValue, '$all needs an array');
+  if (value.length === 0) return () => false;
+  if (value.some((v) => isPlainObject(v) && '$elemMatch' in v)) return (builtin.$all as QueryOp)(selector, value, options);
+  const tests = value.map((v) => (v instanceof RegExp ? (builtin.$regex as QueryOp)(selector, v, options) : $eq(selector, v, options)));
+  return (doc: unknown): boolean => tests.every((t) => t(doc));
+}
+
+/** $size takes a whole non-negative number; anything else is 2 BadValue in mongod. */
+function $size(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (typeRank(value) !== 2) throw new MongoError(Codes.BadValue, '$size needs a number');
+  const n = Number(numericValue(value) ?? value);
+  if (!Number.isInteger(n)) throw new MongoError(Codes.BadValue, `$size must be a whole number`);
+  if (n < 0) throw new MongoError(Codes.BadValue, '$size may not be negative');
+  return (builtin.$size as QueryOp)(selector, n, options);
+}
+
+/** $mod needs [divisor, remainder] with a non-zero divisor (2 BadValue in mongod). */
+function $mod(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!Array.isArray(value) || value.length < 2) throw new MongoError(Codes.BadValue, 'malformed mod, not enough elements');
+  if (value.length > 2) throw new MongoError(Codes.BadValue, 'malformed mod, too many elements');
+  if (typeRank(value[0]) !== 2 || typeRank(value[1]) !== 2) throw new MongoError(Codes.BadValue, 'malformed mod, divisor and remainder must be numbers');
+  if (Number(numericValue(value[0]) ?? value[0]) === 0) throw new MongoError(Codes.BadValue, 'divisor cannot be 0');
+  return (builtin.$mod as QueryOp)(selector, value, options);
+}
+
+function $elemMatch(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  if (!isPlainObject(value)) throw new MongoError(Codes.BadValue, '$elemMatch needs an Object');
+  return (builtin.$elemMatch as QueryOp)(selector, value, options);
+}
+
+/**
+ * The guard of the operation whose query mingo is compiling right now (compilation is synchronous),
+ * for operators that need it at compile time: risky regular expressions (javascript.ts).
+ */
+let compiling: OpGuard | undefined;
+
+export function withGuard<T>(guard: OpGuard | undefined, work: () => T): T {
+  const outer = compiling;
+  compiling = guard;
+  try {
+    return work();
+  } finally {
+    compiling = outer;
+  }
+}
+
+function guarded(v: unknown): unknown {
+  return v instanceof RegExp && !(v instanceof GuardedRegExp) && isRiskyPattern(v.source) ? new GuardedRegExp(v.source, v.flags, compiling) : v;
+}
+
+function $regex(selector: string, value: unknown, options: unknown): (doc: unknown) => boolean {
+  value = guarded(value);
+  if (typeof value === 'string') {
+    try {
+      new RegExp(value);
+    } catch (err) {
+      throw new MongoError(Codes.Location51091, `Regular expression is invalid: ${(err as Error).message}`);
+    }
+  }
+  return (builtin.$regex as QueryOp)(selector, value, options);
+}
+
+/** `$gte: null` / `$lte: null` match null and missing fields, like `{ f: null }` (mingo: null only). */
+function nullInclusive(name: '$gte' | '$lte', base: QueryOp): QueryOp {
+  return (selector, value, options) => {
+    if (value !== null) return base(selector, value, options);
+    return $eq(selector, null, options);
+  };
+}
+
 // Our own full operator set (mingo's default entry point would not let $type be replaced).
 const CONTEXT = Context.init({
-  accumulator: { ...accumulatorOperators, ...numericAccumulators } as never,
-  expression: { ...expressionOperators, ...numericExpressions } as never,
-  pipeline: { ...pipelineOperators, $sort, $project, $addFields: keepingMarks('$addFields'), $set: keepingMarks('$set'), $unset: keepingMarks('$unset') } as never,
+  // numbers keep their BSON types (numeric-operators.ts); arrays an accumulator builds stay under the memory limit.
+  accumulator: { ...accumulatorOperators, ...numericAccumulators, $push: limitedAccumulator('$push', numericAccumulators.$push), $addToSet: limitedAccumulator('$addToSet') } as never,
+  expression: { ...expressionOperators, ...numericExpressions, $range, $switch, $emulatorComputeOptions: (_obj: unknown, _expr: unknown, opts: unknown) => opts } as never,
+  pipeline: { ...pipelineOperators, $sort, $project, $lookup, $addFields: keepingMarks('$addFields'), $set: keepingMarks('$set'), $unset: keepingMarks('$unset') } as never,
   projection: projectionOperators,
-  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as never,
+  query: { ...queryOperators, $type, $eq, $ne, $in, $nin, $gt, $gte: nullInclusive('$gte', $gte), $lt, $lte: nullInclusive('$lte', $lte), $all, $size, $mod, $elemMatch, $regex } as never,
   window: windowOperators,
 });
 
@@ -218,6 +512,7 @@ function options(extra: QueryOptions = {}, resolver?: (name: string) => Doc[]): 
   const opts: { -readonly [K in keyof Options]?: Options[K] } = {
     jsonSchemaValidator: jsonSchemaValidator as Options['jsonSchemaValidator'],
     context: CONTEXT,
+    scriptEnabled: true,
   };
   if (extra.collation !== undefined && typeof extra.collation.locale === 'string' && extra.collation.locale !== 'simple') {
     opts.collation = extra.collation as unknown as CollationSpec;
@@ -247,26 +542,62 @@ function checkTopLevel(filter: Doc): void {
 }
 
 /**
- * mongod runs `$where` given as a string of JavaScript ('this.a > 1' or 'function() {...}');
- * mingo wants a function. Local, trusted input only, like mongod's server-side JavaScript.
+ * Server-side JavaScript in a filter or pipeline, made runnable: `$where` (a string such as
+ * 'this.a > 1' or 'function () {...}', or a Code), `$function` bodies and `$accumulator` functions
+ * become sandboxed functions with the operation's time limits (javascript.ts).
  */
-function whereFunction(code: string): () => boolean {
-  const isFunction = /^\s*function\b/.test(code);
-  const fn = (isFunction ? new Function(`return (${code});`)() : new Function(`return (${code});`)) as () => unknown;
-  return function (this: unknown): boolean {
-    return Boolean(fn.call(this));
+export function prepareScripts<T>(spec: T, guard: OpGuard | undefined): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      let changed = false;
+      const out = v.map((el) => {
+        const w = walk(el);
+        if (w !== el) changed = true;
+        return w;
+      });
+      return changed ? out : v;
+    }
+    if (!isPlainObject(v)) return v;
+    let out: Doc | undefined;
+    for (const [k, val] of Object.entries(v)) {
+      let next: unknown = val;
+      if (k === '$where') {
+        const text = codeText(val);
+        if (text !== undefined) {
+          const fn = scriptFunction(text, guard, '$where', true);
+          next = function (this: unknown): boolean {
+            return Boolean(fn.call(this));
+          };
+        }
+      } else if (k === '$function' && isPlainObject(val)) {
+        const text = codeText(val.body);
+        next = text === undefined ? val : { ...val, body: scriptFunction(text, guard, '$function') };
+        if (isPlainObject(next) && next.args !== undefined) next = { ...next, args: walk(next.args) };
+      } else if (k === '$accumulator' && isPlainObject(val)) {
+        const acc: Doc = { ...val };
+        for (const f of ['init', 'accumulate', 'merge', 'finalize']) {
+          const text = codeText(acc[f]);
+          if (text !== undefined) acc[f] = scriptFunction(text, guard, `$accumulator ${f}`);
+        }
+        next = acc;
+      } else {
+        next = walk(val);
+      }
+      if (next !== val) {
+        out ??= { ...v };
+        out[k] = next;
+      }
+    }
+    return out ?? v;
   };
+  return walk(spec) as T;
 }
 
 export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Query {
   if (filter !== undefined) checkTopLevel(filter);
-  if (filter !== undefined && typeof filter.$where === 'string') filter = { ...filter, $where: whereFunction(filter.$where) };
-  else if (filter !== undefined && filter.$where !== undefined && typeof filter.$where === 'object') {
-    const code = (filter.$where as { code?: unknown }).code;
-    if (typeof code === 'string') filter = { ...filter, $where: whereFunction(code) };
-  }
+  if (filter !== undefined) filter = prepareScripts(filter, extra?.guard);
   try {
-    return new Query(filter ?? {}, options(extra));
+    return withGuard(extra?.guard, () => new Query(filter ?? {}, options(extra)));
   } catch (err) {
     throw fromMingo(err, 'query');
   }
@@ -275,6 +606,26 @@ export function compileQuery(filter: Doc | undefined, extra?: QueryOptions): Que
 /** Documents matching the filter, each with its _id key: through an index when one helps (planner.ts). */
 export function matching(coll: Collection | undefined, filter: Doc | undefined, extra?: QueryOptions): Array<[string, Doc]> {
   return planMatching(coll, filter, extra);
+}
+
+/** matching() that yields to other connections every few milliseconds and honours maxTimeMS. */
+export async function matchingAsync(coll: Collection | undefined, filter: Doc | undefined, extra: QueryOptions & { guard: OpGuard }): Promise<Array<[string, Doc]>> {
+  if (coll === undefined) return [];
+  // An index scan touches few documents: only a full collection scan needs to yield.
+  if (filter === undefined || Object.keys(filter).length === 0 || choosePlan(coll, { filter, opts: extra }).kind !== 'COLLSCAN') return matching(coll, filter, extra);
+  const q = compileQuery(filter, extra);
+  const out: Array<[string, Doc]> = [];
+  const guard = extra.guard;
+  let n = 0;
+  for (const entry of coll.docs) {
+    if ((++n & 255) === 0) await guard.tick();
+    try {
+      if (q.test(entry[1])) out.push(entry);
+    } catch (err) {
+      throw fromMingo(err, 'query');
+    }
+  }
+  return out;
 }
 
 export interface FindSpec {
@@ -287,8 +638,21 @@ export interface FindSpec {
   matchedBy?: Doc;
 }
 
+/** Sort directions are 1 or -1 (or { $meta }): anything else is 15975 in mongod. */
+export function checkSortSpec(spec: Doc | undefined): void {
+  if (spec === undefined) return;
+  for (const [k, v] of Object.entries(spec)) {
+    if (isPlainObject(v) && '$meta' in v) continue;
+    const n = typeRank(v) === 2 ? Number(numericValue(v) ?? v) : Number.NaN;
+    if (k !== '$natural' && n !== 1 && n !== -1) {
+      throw new MongoError(Codes.Location15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+    }
+  }
+}
+
 /** find's filter + sort + skip + limit + projection, in mongod's order. */
 export function runFind(docs: Doc[], spec: FindSpec, extra?: QueryOptions): Doc[] {
+  checkSortSpec(spec.sort);
   let out: Doc[];
   try {
     const hasSort = spec.sort !== undefined && Object.keys(spec.sort).length > 0;
@@ -350,6 +714,7 @@ function elementMatcher(filter: Doc | undefined, field: string, extra?: QueryOpt
  * projection includes fields, and positional `field.$` returns the first element the filter matched.
  */
 function applyProjection(docs: Doc[], projection: Doc, filter: Doc | undefined, extra?: QueryOptions): Doc[] {
+  checkProjection(projection);
   const slices: Array<[string, unknown]> = [];
   const positional: string[] = [];
   const rest: Doc = {};
@@ -412,11 +777,37 @@ export function resolverFor(catalog: Catalog, db: string): (name: string) => Doc
 const MUTATING = /"\$(addFields|set|unset|unwind|replaceRoot|replaceWith|graphLookup|setWindowFields|densify|fill|redact|merge|out|project)"/;
 
 /**
+ * $bucket as mongod defines it: a $group on the bucket each value falls in, then a $sort on _id, so
+ * an empty bucket yields no document (mingo emits one for every boundary).
+ */
+function bucketStages(spec: Doc): Doc[] {
+  const { groupBy, boundaries, output } = spec;
+  if (groupBy === undefined || !Array.isArray(boundaries)) {
+    throw new MongoError(Codes.Location40198, "$bucket requires 'groupBy' and 'boundaries' to be specified.");
+  }
+  if (boundaries.length < 2) throw new MongoError(Codes.Location40192, `The $bucket 'boundaries' field must have at least 2 values, but found ${boundaries.length} value(s).`);
+  for (let i = 1; i < boundaries.length; i++) {
+    if (bsonCompare(boundaries[i - 1], boundaries[i]) >= 0) {
+      throw new MongoError(Codes.Location40194, "The 'boundaries' option to $bucket must be sorted in ascending order");
+    }
+  }
+  const branches = boundaries.slice(0, -1).map((lo, i) => ({
+    case: { $and: [{ $gte: ['$$bucketValue', { $literal: lo }] }, { $lt: ['$$bucketValue', { $literal: boundaries[i + 1] }] }] },
+    then: { $literal: lo },
+  }));
+  const choose: Doc = { branches };
+  if ('default' in spec) choose.default = { $literal: spec.default };
+  const fields = isPlainObject(output) ? output : { count: { $sum: 1 } };
+  return [{ $group: { _id: { $let: { vars: { bucketValue: groupBy }, in: { $switch: choose } } }, ...fields } }, { $sort: { _id: 1 } }];
+}
+
+/**
  * mongod defines { $count: 'n' } as a $group + $project, which yields no document for no input;
  * mingo's $count yields { n: 0 }. Rewrites it (also inside $facet).
  */
 function rewrite(pipeline: Doc[]): Doc[] {
   return pipeline.flatMap((stage): Doc[] => {
+    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
     if (typeof stage.$count === 'string') {
       return [{ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } }];
     }
@@ -425,7 +816,6 @@ function rewrite(pipeline: Doc[]): Doc[] {
       for (const [k, v] of Object.entries(stage.$facet)) facets[k] = Array.isArray(v) ? rewrite(v as Doc[]) : v;
       return [{ $facet: facets }];
     }
-    if (isPlainObject(stage.$bucket)) return bucketStages(stage.$bucket);
     if (isPlainObject(stage.$lookup)) return lookupStages(stage.$lookup);
     return [stage];
   });
@@ -439,10 +829,31 @@ export function runPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: strin
     const input = mutating ? docs.map((d) => clone(d)) : docs;
     const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
     const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
-    const out = agg.run(input) as Doc[];
+    const out = withGuard(extra?.guard, () => agg.run(input) as Doc[]);
     // Typed arithmetic returns Double(5) / Long(5) boxes; documents keep them as marked numbers (numbers.ts).
     if (NUMERIC_OPERATORS.test(json)) for (const d of out) fromWire(d);
     return out;
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/** runPipeline() one output document at a time, for callers that watch the size of what comes out. */
+export function streamPipeline(docs: Doc[], pipeline: Doc[], resolver: (name: string) => Doc[], extra?: QueryOptions): () => Doc | undefined {
+  try {
+    const mutating = MUTATING.test(JSON.stringify(pipeline));
+    const input = mutating ? docs.map((d) => clone(d)) : docs;
+    const resolve = mutating ? (name: string): Doc[] => resolver(name).map((d) => clone(d)) : resolver;
+    const agg = new Aggregator(rewrite(pipeline), { ...options(extra, resolve), processingMode: ProcessingMode.CLONE_OFF });
+    const it = withGuard(extra?.guard, () => agg.stream(input)) as unknown as { next(): { value?: unknown; done?: boolean } };
+    return () => {
+      try {
+        const r = withGuard(extra?.guard, () => it.next());
+        return r.done === true ? undefined : (r.value as Doc);
+      } catch (err) {
+        throw fromMingo(err, 'aggregate');
+      }
+    };
   } catch (err) {
     throw fromMingo(err, 'aggregate');
   }
@@ -455,4 +866,38 @@ export function applyOperators(doc: Doc, modifier: Doc, arrayFilters: Doc[] | un
   } catch (err) {
     throw fromMingo(err, 'update');
   }
+}
+
+/** Evaluates one aggregation expression against `doc` with the emulator's operators. */
+export function evalExpression(doc: unknown, expr: unknown, extra?: QueryOptions): unknown {
+  try {
+    return evalExpr(doc, expr, options(extra) as Options);
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/**
+ * One expression over many documents. mingo rebuilds its compute options (a copy of every operator
+ * table) on each evalExpr call with plain options; capturing the ComputeOptions instance mingo
+ * hands to an operator, and reusing it with a new root per document, avoids that.
+ */
+export function evaluateAll(docs: Doc[], expr: unknown, extra?: QueryOptions): unknown[] {
+  try {
+    const copts = evalExpr({}, { $emulatorComputeOptions: 1 }, options(extra) as Options) as { update(l: object): unknown };
+    const out = new Array<unknown>(docs.length);
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      copts.update({ root: doc });
+      out[i] = evalExpr(doc, expr, copts as unknown as Options) ?? null;
+    }
+    return out;
+  } catch (err) {
+    throw fromMingo(err, 'aggregate');
+  }
+}
+
+/** The $count rewrite and the server-side JavaScript preparation, for callers that run stages one by one. */
+export function preparePipeline(pipeline: Doc[], guard: OpGuard | undefined): Doc[] {
+  return prepareScripts(rewrite(pipeline), guard);
 }

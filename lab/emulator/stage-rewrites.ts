@@ -4,33 +4,6 @@
  */
 import { isPlainObject, type Doc } from './values.ts';
 
-/**
- * $bucket, as mongod defines it: a $group on "which bucket" followed by a $sort on _id. mingo's own
- * $bucket puts a value that equals a boundary in the bucket below it and emits empty buckets; mongod
- * puts it in the bucket that boundary opens and "only produces output documents for buckets that
- * contain at least one input document".
- */
-export function bucketStages(spec: Doc): Doc[] {
-  const bounds = Array.isArray(spec.boundaries) ? spec.boundaries : [];
-  if (bounds.length < 2) return [{ $bucket: spec }]; // mingo reports the error in mongod's words
-  const output = isPlainObject(spec.output) ? spec.output : { count: { $sum: 1 } };
-  const branches = bounds.slice(0, -1).map((lower, i) => ({
-    case: { $and: [{ $gte: [spec.groupBy, lower] }, { $lt: [spec.groupBy, bounds[i + 1]] }] },
-    then: lower,
-  }));
-  const which = { $switch: { branches, ...(spec.default === undefined ? {} : { default: spec.default }) } };
-  const grouped = [{ $group: { _id: which, ...output } }, { $sort: { _id: 1 } }];
-  if (spec.default !== undefined) return grouped;
-  // Without a default, a value outside the boundaries is an error (mingo's $switch would give null):
-  // mingo's own $bucket raises it, so run that over the same input first and pass the documents on.
-  return [
-    { $facet: { check: [{ $bucket: { groupBy: spec.groupBy, boundaries: bounds } }], docs: [{ $match: {} }] } },
-    { $unwind: '$docs' },
-    { $replaceRoot: { newRoot: '$docs' } },
-    ...grouped,
-  ];
-}
-
 const LOCAL = 'nosqlLabLookupLocal';
 
 /** `x` as an array: itself when it is one, `[x]` otherwise, with a missing value as null (as $lookup matches it). */

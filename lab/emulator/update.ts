@@ -26,6 +26,7 @@ function checkOperators(u: Doc): void {
     }
     for (const [path, v] of Object.entries(arg)) {
       paths.push(path);
+      if (op === '$rename' && v === path) throw new MongoError(Codes.BadValue, `The source and target field for $rename must differ: ${path}: ${render(v)}`);
       if (op === '$rename' && typeof v === 'string') paths.push(v);
     }
   }
@@ -117,6 +118,146 @@ function checkPaths(doc: Doc, u: Doc): void {
         }
         cur = next;
       }
+    }
+  }
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (v instanceof Date) return 'date';
+  if (Array.isArray(v)) return 'array';
+  if (isPlainObject(v)) return 'object';
+  return typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'double') : typeof v;
+}
+
+/** True when some prefix of `path` in `doc` is an array (so the path goes through an array element). */
+function crossesArray(doc: Doc, path: string): string | undefined {
+  const parts = path.split('.');
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[parts[i] as string];
+    if (Array.isArray(cur)) return parts.slice(0, i + 1).join('.');
+  }
+  return undefined;
+}
+
+/** mongod's checks on the paths of an operator update that mingo does not make. */
+function checkUpdatePaths(doc: Doc, u: Doc): void {
+  for (const [op, arg] of Object.entries(u)) {
+    if (!isPlainObject(arg)) continue;
+    for (const [path, v] of Object.entries(arg)) {
+      if (path.split('.').some((p) => p === '')) {
+        throw new MongoError(Codes.EmptyFieldName, `The update path '${path}' contains an empty field name, which is not allowed.`);
+      }
+      if (op === '$rename' && typeof v === 'string') {
+        if (v === path) throw new MongoError(Codes.BadValue, `The source and target field for $rename must differ: ${path}: ${render(v)}`);
+        const viaSource = crossesArray(doc, path);
+        if (viaSource !== undefined) throw new MongoError(Codes.BadValue, `The source field cannot be an array element, '${path}' in doc with _id: ${render(doc._id)} has an array field called '${viaSource}'`);
+        const viaTarget = crossesArray(doc, v);
+        if (viaTarget !== undefined) throw new MongoError(Codes.BadValue, `The destination field cannot be an array element, '${v}' in doc with _id: ${render(doc._id)} has an array field called '${viaTarget}'`);
+      }
+      if ((op === '$pop' || op === '$pull' || op === '$pullAll') && !path.includes('$')) {
+        const cur = getPath(doc, path);
+        if (cur === undefined || Array.isArray(cur)) continue;
+        if (op === '$pop') throw new MongoError(Codes.TypeMismatch, `Path '${path}' contains an element of non-array type '${typeName(cur)}'`);
+        throw new MongoError(Codes.BadValue, `Cannot apply ${op} to a non-array value`);
+      }
+    }
+  }
+}
+
+/** mongod refuses $push / $addToSet on a field that holds something other than an array (2 BadValue); mingo skips it. */
+function checkArrayTargets(doc: Doc, u: Doc): void {
+  checkUpdatePaths(doc, u);
+  for (const op of ['$push', '$addToSet']) {
+    const arg = u[op];
+    if (!isPlainObject(arg)) continue;
+    for (const path of Object.keys(arg)) {
+      if (path.includes('$')) continue;
+      const cur = getPath(doc, path);
+      if (cur === undefined || Array.isArray(cur)) continue;
+      const type = cur === null ? 'null' : cur instanceof Date ? 'date' : isPlainObject(cur) ? 'object' : typeof cur;
+      if (op === '$push') {
+        throw new MongoError(Codes.BadValue, `The field '${path}' must be an array but is of type ${type} in document {_id: ${render(doc._id)}}`);
+      }
+      throw new MongoError(Codes.BadValue, `Cannot apply $addToSet to non-array field. Field named '${path.split('.').pop() as string}' has non-array type ${type}`);
+    }
+  }
+}
+
+/**
+ * $addToSet on plain paths, done here because mongod compares embedded documents field by field
+ * in order ({a:1,b:2} is not {b:2,a:1}) and mingo ignores field order. Returns the operators left
+ * for mingo and how many fields changed.
+ */
+function applyAddToSet(next: Doc, ops: Doc): { rest: Doc; changed: number } {
+  const arg = ops.$addToSet;
+  if (!isPlainObject(arg)) return { rest: ops, changed: 0 };
+  const left: Doc = {};
+  let changed = 0;
+  for (const [path, v] of Object.entries(arg)) {
+    if (path.includes('$')) {
+      left[path] = v;
+      continue;
+    }
+    const values = isPlainObject(v) && '$each' in v && Array.isArray(v.$each) ? (v.$each as unknown[]) : [v];
+    const cur = getPath(next, path);
+    const target: unknown[] = Array.isArray(cur) ? cur : [];
+    const seen = new Set(target.map(keyOf));
+    let added = false;
+    for (const value of values) {
+      const k = keyOf(value);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      target.push(clone(value));
+      added = true;
+    }
+    if (!Array.isArray(cur)) {
+      setPath(next, path, target);
+      added = true;
+    }
+    if (added) changed += 1;
+  }
+  const rest: Doc = { ...ops };
+  if (Object.keys(left).length > 0) rest.$addToSet = left;
+  else delete rest.$addToSet;
+  return { rest, changed };
+}
+
+/**
+ * mongod's checks on arrayFilters for an operator update: every filter names exactly one
+ * identifier, every identifier is used by some `$[id]` in the update (else 9 FailedToParse), and
+ * every `$[id]` has a filter (else 2 BadValue).
+ */
+function checkArrayFilters(u: UpdateSpec, arrayFilters: Doc[] | undefined): void {
+  if (arrayFilters === undefined) return;
+  if (isPipeline(u)) throw new MongoError(Codes.InvalidOptions, 'arrayFilters may not be specified for pipeline-style updates');
+  const used = new Set<string>();
+  const paths: string[] = [];
+  for (const arg of Object.values(u)) {
+    if (!isPlainObject(arg)) continue;
+    for (const path of Object.keys(arg)) {
+      paths.push(path);
+      for (const m of path.matchAll(/\$\[(\w+)\]/g)) used.add(m[1] as string);
+    }
+  }
+  const declared = new Set<string>();
+  for (const f of arrayFilters) {
+    if (!isPlainObject(f)) throw new MongoError(Codes.TypeMismatch, 'arrayFilters must be an array of objects');
+    const ids = new Set(Object.keys(f).filter((k) => !k.startsWith('$')).map((k) => k.split('.')[0] as string));
+    if (ids.size !== 1) throw new MongoError(Codes.FailedToParse, `Error parsing array filter :: caused by :: Expected a single top-level field name, found ${ids.size === 0 ? 'none' : `'${[...ids].join("' and '")}'`}`);
+    const id = [...ids][0] as string;
+    if (declared.has(id)) throw new MongoError(Codes.FailedToParse, `Found multiple array filters with the same top-level field name ${id}`);
+    declared.add(id);
+  }
+  for (const id of declared) {
+    if (!used.has(id)) throw new MongoError(Codes.FailedToParse, `The array filter for identifier '${id}' was not used in the update ${render(u)}`);
+  }
+  for (const id of used) {
+    if (!declared.has(id)) {
+      const path = paths.find((p) => p.includes(`$[${id}]`)) ?? '';
+      throw new MongoError(Codes.BadValue, `No array filter found for identifier '${id}' in path '${path}'`);
     }
   }
 }
@@ -279,13 +420,15 @@ export function modify(old: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined,
     next = clone(old);
     checkArithmetic(old, u);
     checkPaths(old, u);
-    const ops = typedArithmetic(next, stripSetOnInsert(sameIdIsNoOp(old, u), inserting));
-    if (Object.keys(ops).length === 0) return undefined;
+    checkArrayTargets(old, u);
+    const all = typedArithmetic(next, stripSetOnInsert(sameIdIsNoOp(old, u), inserting));
+    if (Object.keys(all).length === 0) return undefined;
+    const { rest: ops, changed: ownChanges } = applyAddToSet(next, all);
     // mingo re-checks the filter before updating (and uses it for positional `$`); a seeded upsert
     // document need not match range conditions such as { rating: { $gt: 3 } }.
-    const changed = applyOperators(next, ops, arrayFilters, inserting ? {} : filter);
+    const changed = Object.keys(ops).length > 0 ? applyOperators(next, ops, arrayFilters, inserting ? {} : filter) : [];
     settlePending(next, old);
-    if (changed.length === 0 && !inserting) return undefined;
+    if (changed.length === 0 && ownChanges === 0 && !inserting) return undefined;
     carryMarks(next, ops, old);
   } else {
     next = '_id' in old ? { _id: old._id, ...u } : { ...u };
@@ -345,6 +488,7 @@ export interface UpdateArgs {
 
 export function performUpdate(ctx: Ctx, name: string, a: UpdateArgs): UpdateOutcome {
   const u = checkUpdateSpec(a.update);
+  checkArrayFilters(u, a.arrayFilters);
   if (a.multi && !isPipeline(u) && !isOperatorUpdate(u)) {
     throw new MongoError(Codes.FailedToParse, 'multi update is not supported for replacement-style update');
   }

@@ -2,12 +2,14 @@
 import type { Document } from 'bson';
 import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, notEmulated } from '../errors.ts';
-import { matching, resolverFor, runPipeline } from '../query.ts';
+import { matching, matchingAsync, resolverFor } from '../query.ts';
+import { checkGroups, runPipelineAsync } from '../pipeline.ts';
 import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
 import { collName, cursorReply, queryOptions, readable } from './common.ts';
 import { explainDoc } from './explain.ts';
 import { choosePlan, runPlan } from '../planner.ts';
 import { compare } from 'mingo/util';
+import { bsonCompare } from '../compare.ts';
 import { ObjectId, calculateObjectSize } from 'bson';
 
 const UNSUPPORTED_STAGES: Record<string, string> = {
@@ -22,6 +24,18 @@ const UNSUPPORTED_STAGES: Record<string, string> = {
   $geoNear: 'The $geoNear stage',
 };
 
+/** mongod's argument checks for common stages (mingo accepts these silently or reports them differently). */
+function checkStage(name: string, arg: unknown): void {
+  const num = typeof arg === 'number' ? arg : typeof arg === 'object' && arg !== null && 'valueOf' in arg ? Number((arg as { valueOf(): unknown }).valueOf()) : Number.NaN;
+  if (name === '$limit' && !(Number.isInteger(num) && num > 0)) throw new MongoError(Codes.Location15958, 'the limit must be positive');
+  if (name === '$skip' && !(Number.isInteger(num) && num >= 0)) {
+    throw new MongoError(Codes.Location15956, `invalid argument to $skip stage: Expected a non-negative number in: $skip: ${String(arg)}`);
+  }
+  if (name === '$project' && isPlainObject(arg) && Object.keys(arg).length === 0) {
+    throw new MongoError(Codes.Location51272, 'Invalid $project :: caused by :: projection specification must have at least one field');
+  }
+}
+
 function checkPipeline(pipeline: unknown): Doc[] {
   if (!Array.isArray(pipeline)) throw new MongoError(Codes.TypeMismatch, "'pipeline' option must be specified as an array");
   pipeline.forEach((stage, i) => {
@@ -31,6 +45,7 @@ function checkPipeline(pipeline: unknown): Doc[] {
     const name = Object.keys(stage)[0] as string;
     const what = UNSUPPORTED_STAGES[name];
     if (what !== undefined) throw notEmulated(what);
+    checkStage(name, (stage as Doc)[name]);
     if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
       throw new MongoError(Codes.Location40601, `${name} can only be the final stage in the pipeline`);
     }
@@ -132,17 +147,18 @@ function pipelineInput(ctx: Ctx, name: string, pipeline: Doc[], cmd: Document): 
   return coll.all();
 }
 
-export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string } {
+export async function runAggregate(ctx: Ctx, cmd: Document): Promise<{ docs: Doc[]; ns: string }> {
   let pipeline = checkPipeline(cmd.pipeline);
+  checkGroups(pipeline);
   const isDbLevel = cmd.aggregate === 1;
   const name = isDbLevel ? '$cmd.aggregate' : collName(cmd, 'aggregate');
   const stats = isDbLevel ? undefined : statsSource(ctx, name, pipeline[0]);
   if (stats !== undefined) pipeline = pipeline.slice(1);
-  const input = stats ?? (isDbLevel ? [] : pipelineInput(ctx, name, pipeline, cmd));
+  const input: Iterable<Doc> = stats ?? (isDbLevel ? [] : pipelineInput(ctx, name, pipeline, cmd));
   const last = pipeline[pipeline.length - 1];
   const writeStage = last !== undefined && ('$out' in last || '$merge' in last) ? last : undefined;
   const stages = writeStage !== undefined ? pipeline.slice(0, -1) : pipeline;
-  const docs = runPipeline(input, stages, resolverFor(ctx.catalog, ctx.db), queryOptions(cmd));
+  const docs = await runPipelineAsync(input, stages, resolverFor(ctx.catalog, ctx.db), queryOptions(cmd));
   if (writeStage !== undefined) {
     if ('$out' in writeStage) writeOut(ctx, writeStage.$out, docs);
     else writeMerge(ctx, writeStage.$merge, docs);
@@ -151,7 +167,7 @@ export function runAggregate(ctx: Ctx, cmd: Document): { docs: Doc[]; ns: string
   return { docs, ns: `${ctx.db}.${name}` };
 }
 
-const aggregate: Handler = (cmd, ctx) => {
+const aggregate: Handler = async (cmd, ctx) => {
   if (cmd.explain === true) {
     const { explain: _explain, ...inner } = cmd;
     return explainDoc(ctx, inner, 'queryPlanner');
@@ -160,16 +176,17 @@ const aggregate: Handler = (cmd, ctx) => {
   if (!isPlainObject(cursor) && cmd.explain !== true) {
     throw new MongoError(Codes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
   }
-  const { docs, ns } = runAggregate(ctx, cmd);
+  const { docs, ns } = await runAggregate(ctx, cmd);
   const batchSize = cursor.batchSize === undefined ? undefined : toNumber(cursor.batchSize);
   return cursorReply(ctx, ns, docs, batchSize, false);
 };
 
-const count: Handler = (cmd, ctx) => {
+const count: Handler = async (cmd, ctx) => {
   const name = collName(cmd, 'count');
   const coll = readable(ctx, name);
   const query = isPlainObject(cmd.query) ? cmd.query : undefined;
-  let n = query === undefined || Object.keys(query).length === 0 ? (coll?.docs.size ?? 0) : matching(coll, query, queryOptions(cmd)).length;
+  const opts = queryOptions(cmd);
+  let n = query === undefined || Object.keys(query).length === 0 ? (coll?.docs.size ?? 0) : (await matchingAsync(coll, query, opts)).length;
   const skip = toNumber(cmd.skip, 0);
   const limit = Math.abs(toNumber(cmd.limit, 0));
   n = Math.max(0, n - skip);
@@ -177,14 +194,20 @@ const count: Handler = (cmd, ctx) => {
   return { n, ok: 1 };
 };
 
-const distinct: Handler = (cmd, ctx) => {
+const distinct: Handler = async (cmd, ctx) => {
   const name = collName(cmd, 'distinct');
   if (typeof cmd.key !== 'string') throw new MongoError(Codes.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
   const key = cmd.key;
   const coll = readable(ctx, name);
   const query = isPlainObject(cmd.query) ? cmd.query : undefined;
+  const opts = queryOptions(cmd);
+  return { values: distinctValues((await matchingAsync(coll, query, opts)).map(([, d]) => d), key), ok: 1 };
+};
+
+/** The distinct values of `key` over `docs` (array elements count one by one), in BSON order as mongod returns them. */
+export function distinctValues(docs: Doc[], key: string): unknown[] {
   const seen = new Map<string, unknown>();
-  for (const [, doc] of matching(coll, query, queryOptions(cmd))) {
+  for (const doc of docs) {
     for (const v of valuesAtPath(doc, key)) {
       const items = Array.isArray(v) ? v : [v];
       for (const item of items) {
@@ -194,9 +217,7 @@ const distinct: Handler = (cmd, ctx) => {
       }
     }
   }
-  // mongod collects distinct values in a set ordered by BSON comparison.
-  const values = Array.from(seen.values()).sort(compare);
-  return { values, ok: 1 };
-};
+  return Array.from(seen.values()).sort(bsonCompare);
+}
 
 export const aggregateCommands: Record<string, Handler> = { aggregate, count, distinct };

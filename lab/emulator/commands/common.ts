@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import type { Ctx } from '../context.ts';
 import { Codes, MongoError } from '../errors.ts';
+import { guardFor, type OpGuard } from '../guard.ts';
 import type { QueryOptions } from '../query.ts';
 import type { Collection } from '../store.ts';
 import { isPlainObject, toNumber, type Doc } from '../values.ts';
@@ -29,8 +30,8 @@ export function optNumber(cmd: Document, field: string): number | undefined {
   return n;
 }
 
-export function queryOptions(cmd: Document): QueryOptions {
-  return { collation: optDoc(cmd, 'collation'), variables: optDoc(cmd, 'let') };
+export function queryOptions(cmd: Document): QueryOptions & { guard: OpGuard } {
+  return { collation: optDoc(cmd, 'collation'), variables: optDoc(cmd, 'let'), guard: guardFor(cmd) };
 }
 
 /** Reads go through this so TTL-expired documents are gone as soon as anyone looks. */

@@ -1,4 +1,5 @@
 /** Databases, collections and indexes: create, drop, list*, createIndexes, dropIndexes, collMod, renameCollection, stats. */
+import { viewDefinition } from '../views.ts';
 import { calculateObjectSize, type Document } from 'bson';
 import type { Ctx, Handler } from '../context.ts';
 import { Codes, MongoError, notEmulated } from '../errors.ts';
@@ -28,7 +29,6 @@ function sizeOf(coll: Collection): number {
 const create: Handler = (cmd, ctx) => {
   const name = collName(cmd, 'create');
   checkName(name);
-  if (cmd.viewOn !== undefined) throw notEmulated('Views (create with viewOn)');
   if (cmd.timeseries !== undefined) throw notEmulated('Time series collections');
   if (cmd.validationLevel !== undefined && !['off', 'strict', 'moderate'].includes(String(cmd.validationLevel))) {
     throw new MongoError(Codes.BadValue, `Enumeration value '${String(cmd.validationLevel)}' for field 'validationLevel' is not a valid value.`);
@@ -45,8 +45,13 @@ const create: Handler = (cmd, ctx) => {
   }
   const store = ctx.server.store;
   const existing = store.get(ctx.db, name);
-  if (existing !== undefined) {
+  if (existing !== undefined || ctx.server.views.has(ctx.db, name)) {
     throw new MongoError(Codes.NamespaceExists, `Collection ${ctx.db}.${name} already exists.`);
+  }
+  if (cmd.viewOn !== undefined) {
+    // A view: only its definition is kept; reads run its pipeline on the source (views.ts).
+    ctx.server.views.create(ctx.db, name, viewDefinition(cmd));
+    return { ok: 1 };
   }
   store.create(ctx.db, name, options);
   return { ok: 1 };
@@ -64,6 +69,7 @@ const drop: Handler = (cmd, ctx) => {
 
 const dropDatabase: Handler = (_cmd, ctx) => {
   ctx.server.store.dropDatabase(ctx.db);
+  ctx.server.views.dropDatabase(ctx.db);
   return { dropped: ctx.db, ok: 1 };
 };
 
@@ -100,6 +106,11 @@ const listCollections: Handler = (cmd, ctx) => {
         entries.push({ name, type: 'collection', options: {}, info: { readOnly: false }, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } });
       }
     }
+  }
+  for (const [name, def] of ctx.server.views.list(ctx.db)) {
+    const options: Doc = { viewOn: def.viewOn, pipeline: def.pipeline };
+    if (def.collation !== undefined) options.collation = def.collation;
+    entries.push({ name, type: 'view', options, info: { readOnly: true } });
   }
   if (isPlainObject(cmd.filter)) {
     const q = compileQuery(cmd.filter);

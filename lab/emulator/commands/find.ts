@@ -3,7 +3,7 @@ import { Long } from 'bson';
 import type { Handler } from '../context.ts';
 import { Codes, MongoError } from '../errors.ts';
 import { choosePlan, runPlan } from '../planner.ts';
-import { runFind } from '../query.ts';
+import { checkSortSpec, runFind } from '../query.ts';
 import { sortDocuments } from '../compare.ts';
 import { toNumber, type Doc } from '../values.ts';
 import { collName, cursorReply, optDoc, optNumber, queryOptions, readable } from './common.ts';
@@ -21,6 +21,7 @@ const find: Handler = (cmd, ctx) => {
   const name = collName(cmd, 'find');
   const filter = optDoc(cmd, 'filter');
   const sort = optDoc(cmd, 'sort');
+  checkSortSpec(sort);
   const projection = optDoc(cmd, 'projection');
   const skip = optNumber(cmd, 'skip') ?? 0;
   let limit = optNumber(cmd, 'limit') ?? 0;

@@ -15,6 +15,8 @@ import { writeCommands } from './write.ts';
 import { ddlCommands } from './ddl.ts';
 import { explainCommands } from './explain.ts';
 import { sessionCommands } from './sessions.ts';
+import { viewCommand } from './views.ts';
+import { refuseWriteOnView } from '../views.ts';
 
 const table: Record<string, Handler> = {
   ...adminCommands,
@@ -51,7 +53,7 @@ function handlerFor(name: string): [string, Handler] | undefined {
   return alias !== undefined ? [alias, table[alias] as Handler] : undefined;
 }
 
-export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document, db: string): Document {
+export async function execute(server: ServerState, conn: ConnectionInfo, cmd: Document, db: string): Promise<Document> {
   let reply: Document;
   let txn: Transaction | undefined;
   const name = Object.keys(cmd)[0] ?? '';
@@ -70,7 +72,13 @@ export function execute(server: ServerState, conn: ConnectionInfo, cmd: Document
       server.sessions.noteTxnNumber(cmd);
     }
     const ctx: Ctx = { server, conn, db, catalog: txn ?? server.store, txn };
-    reply = handler(cmd, ctx);
+    // The emulator has no tailable awaitData cursors, and mongod refuses maxTimeMS on getMore for any other.
+    if (canonical === 'getMore' && cmd.maxTimeMS !== undefined) {
+      throw new MongoError(Codes.BadValue, 'cannot set maxTimeMS on getMore command for a non-awaitData cursor');
+    }
+    refuseWriteOnView(canonical, cmd, ctx);
+    const viaView = viewCommand(canonical, cmd, ctx);
+    reply = viaView !== undefined ? await viaView : await handler(cmd, ctx);
     // A write error inside a transaction aborts it, as in mongod.
     if (txn !== undefined && txn.state === 'inProgress' && Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) txn.abort();
   } catch (err) {
