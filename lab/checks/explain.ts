@@ -43,7 +43,7 @@ export function explain(error: CheckError): Explanation {
   if (exit) {
     return { headline: `Your code called process.exit(${exit[1] === 'undefined' ? '' : exit[1]}). An exercise function should return a value or throw an Error; exiting stops the whole check.`, details: [], ...at };
   }
-  if (error.name === 'TodoError' || message.startsWith('TODO:')) {
+  if (error.name === 'TodoError' || error.name === 'NeverSettledError' || message.startsWith('TODO:')) {
     return { headline: message, details: [], ...at };
   }
   if (error.name === 'ExerciseLoadError' || error.name === 'MissingExportError') {

@@ -11,6 +11,7 @@ import { lessonId } from '../lesson.ts';
 import { ROOT, STATE_DIR, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import { CHECK_EVENT_TAG, type CheckError, type CheckEvent } from './protocol.ts';
+import type { CompileError } from './types.ts';
 
 export interface TestOutcome {
   readonly test: string;
@@ -36,6 +37,38 @@ export interface CheckRun {
   readonly timedOut?: { readonly task: string; readonly test: string; readonly seconds: number };
   /** The child ended without finishing: its last output, for the one-screen message. */
   readonly crashed?: string;
+  /** The compiler's errors in the exercise files (set by the CLI, which checks types beside the tests). */
+  readonly typeErrors?: readonly CompileError[];
+}
+
+/** Errors that say nothing about the learner's code: a database that is down, a file that did not load. */
+const NOT_A_VERDICT = new Set([
+  'ExerciseLoadError',
+  'MongoUnreachableError',
+  'MongoStartError',
+  'MongoBinaryUnavailableError',
+  'RedisUnreachableError',
+  'PostgresUnreachableError',
+  'BackendNotReadyError',
+  'UnknownMongoChoiceError',
+]);
+
+/**
+ * What a check says about one task of the learner's code, or undefined when it says nothing (not run, a
+ * backend down, a file that did not parse): recorded progress changes only on a verdict.
+ */
+export function verdict(task: TaskOutcome): Exclude<TaskState, 'not-run'> | undefined {
+  if (task.state === 'not-run') return undefined;
+  if (task.state === 'failed') {
+    const failed = task.tests.filter((t) => t.state === 'failed');
+    if (failed.every((t) => t.errors.length > 0 && t.errors.every((e) => NOT_A_VERDICT.has(e.name)))) return undefined;
+  }
+  return task.state;
+}
+
+/** True when an error outside the tests means the run could not judge the code (a backend down…). */
+export function isInfrastructure(error: CheckError): boolean {
+  return NOT_A_VERDICT.has(error.name) && error.name !== 'ExerciseLoadError';
 }
 
 export interface CheckOptions {
