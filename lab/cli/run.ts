@@ -7,6 +7,7 @@ import {
   describeBackends,
   mongoStartIsQuick,
   openBackends,
+  ownName,
   redisLabel,
   resolveMongoServer,
   sqlLabel,
@@ -114,7 +115,8 @@ export async function runLesson(lesson: Lesson, options: RunOptions): Promise<nu
   let backends: Backends | undefined;
   if (options.notebook) {
     // Redis and SQL open while MongoDB is still starting.
-    backends = await openBackends(lesson.databases, starting ? { mongoServer: starting } : {});
+    // On real servers the notebook works in a schema, database and key prefix of its own, removed at the end.
+    backends = await openBackends(lesson.databases, { isolate: ownName(`notebook_${lessonId(lesson)}`), ...(starting ? { mongoServer: starting } : {}) });
     onCleanup(() => backends?.close());
   }
   const mongoServer = await starting;
