@@ -21,7 +21,7 @@ export interface CliArgs {
 }
 
 /** The one line that shows every form of the command; printed under any usage error. */
-export const USAGE_LINE = 'Usage: npm run lesson [N | slug] [-- --watch | --check | --hint | --solution | --reset [--task N] | --help]';
+export const USAGE_LINE = 'Usage: npm run lesson [N] [-- --watch|--check|--hint|--solution|--reset|--help]';
 
 /** Flags that each choose what the command does: at most one of them at a time. */
 const VERBS: readonly Flag[] = ['watch', 'hint', 'reset', 'help'];

@@ -5,10 +5,13 @@
  */
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-/** The width to write to: the terminal's, else NOSQL_LAB_COLUMNS or COLUMNS, else 80; never under 40. */
+/** The width to write to: NOSQL_LAB_COLUMNS, else the terminal's, else COLUMNS, else 80; never under 40. */
 export function columns(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
-  const fromEnv = Number(env.NOSQL_LAB_COLUMNS ?? (stream.isTTY ? undefined : env.COLUMNS));
-  const width = stream.isTTY && stream.columns ? stream.columns : Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 80;
+  const number = (text: string | undefined): number | undefined => {
+    const n = Number(text);
+    return text && Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  const width = number(env.NOSQL_LAB_COLUMNS) ?? (stream.isTTY ? stream.columns : undefined) ?? number(env.COLUMNS) ?? 80;
   return Math.max(40, Math.min(width, 200));
 }
 

@@ -25,6 +25,7 @@ import { relative, targetDir, type Target } from '../paths.ts';
 import { hashFiles, readProgress, updateLesson, type LessonProgress } from '../progress.ts';
 import { isExiting, onCleanup } from './cleanup.ts';
 import { complete, printReport } from './report.ts';
+import { columns, unbroken, wrap } from './layout.ts';
 import { bold, dim } from './style.ts';
 import { mark, writeTimings } from './timings.ts';
 
@@ -38,8 +39,20 @@ export function exerciseFiles(lesson: Lesson, target: Target): string[] {
 }
 
 export function header(lesson: Lesson): string {
+  const width = columns();
   const title = `Lesson ${String(lesson.number).padStart(2, '0')} · ${lesson.title}`;
-  return [bold(title), dim(lesson.summary), ...lesson.objectives.map((o) => dim(`  • ${o}`))].join('\n');
+  return [
+    ...wrap(title, width).map(bold),
+    ...wrap(lesson.summary, width).map(dim),
+    ...lesson.objectives.flatMap((o) => wrap(o, width, '    ', '  • ').map(dim)),
+  ].join('\n');
+}
+
+/** The backends line, broken between databases when it does not fit. */
+export function backendsLine(summary: string): string {
+  const width = columns();
+  const parts = summary.split(' · ').map((part) => (part.length <= width - 2 ? unbroken(part) : part));
+  return wrap(parts.join(' · '), width, '  ', '').map(dim).join('\n');
 }
 
 /** Types and tests of the exercise files, side by side; the result is recorded as progress. */
@@ -122,11 +135,11 @@ export async function runLesson(lesson: Lesson, options: RunOptions): Promise<nu
   const mongoServer = await starting;
   const checking = early ?? startChecks();
   if (backends) {
-    process.stdout.write(`${dim(backends.summary)}\n`);
+    process.stdout.write(`${backendsLine(backends.summary)}\n`);
     mark('backends');
     await runNotebook(lesson, backends);
   } else {
-    process.stdout.write(`${dim(summaryLine(lesson, mongoServer))}\n`);
+    process.stdout.write(`${backendsLine(summaryLine(lesson, mongoServer))}\n`);
   }
   mark('cells');
   const run = await checking;

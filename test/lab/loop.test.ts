@@ -154,7 +154,7 @@ describe('advice that works when followed', () => {
   it('an unknown option gets a sentence and the usage line, not Node\'s parser text', async () => {
     const run = await runCli(sandbox, ['1', '--bogus']);
 
-    expect(lines(run.stderr.trim())).toEqual(['There is no option --bogus.', expect.stringMatching(/^Usage: npm run lesson \[N \| slug\]/)]);
+    expect(lines(run.stderr.trim())).toEqual(['There is no option --bogus.', expect.stringMatching(/^Usage: npm run lesson \[N\] \[-- --watch\|/)]);
     expect(run.code).toBe(2);
   }, TIMEOUT);
 });
@@ -169,5 +169,18 @@ describe('Ctrl-C in the middle of the notebook', () => {
 
     expect(run.code).toBe(130);
     expect(run.stdout + run.stderr).not.toMatch(/MongoClientClosedError|MongoNotConnectedError|notebook stopped|Unexpected error/);
+  }, TIMEOUT);
+});
+
+describe('the terminal', () => {
+  it('gets no line wider than its width and no colour codes when stdout is not a terminal', async () => {
+    const width = 60;
+
+    const run = await runCli(sandbox, ['1'], 50_000, { NO_COLOR: '', NOSQL_LAB_COLUMNS: String(width) });
+
+    const wide = lines(run.stdout).filter((l) => [...l].length > width);
+    expect(wide).toEqual([]);
+    expect(run.stdout.includes('\x1b[')).toBe(false);
+    expect(run.stdout).toContain('[12/12]');
   }, TIMEOUT);
 });
