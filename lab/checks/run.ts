@@ -37,6 +37,8 @@ export interface CheckRun {
   readonly timedOut?: { readonly task: string; readonly test: string; readonly seconds: number };
   /** The child ended without finishing: its last output, for the one-screen message. */
   readonly crashed?: string;
+  /** The check process; it leads a process group of its own, with vitest's workers in it. */
+  readonly pid?: number;
   /** The compiler's errors in the exercise files (set by the CLI, which checks types beside the tests). */
   readonly typeErrors?: readonly CompileError[];
 }
@@ -214,7 +216,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
         }
       }
       const crashed = !ended && !timedOut ? output.trim().split('\n').slice(-15).join('\n') : undefined;
-      resolve({ tasks, errors, ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
+      resolve({ tasks, errors, ...(child.pid ? { pid: child.pid } : {}), ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
     });
   });
 }
