@@ -90,7 +90,7 @@ function isTodo(errors: readonly CheckError[]): boolean {
   return errors.length > 0 && errors.every((e) => e.name === 'TodoError' || e.message.startsWith('TODO:'));
 }
 
-function stateOf(tests: readonly TestOutcome[]): TaskState {
+export function stateOf(tests: readonly TestOutcome[]): TaskState {
   const failed = tests.filter((t) => t.state === 'failed');
   if (tests.length === 0) return 'not-run';
   if (failed.length === 0) return tests.some((t) => t.state === 'passed') ? 'passed' : 'not-run';

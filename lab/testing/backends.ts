@@ -48,6 +48,12 @@ export function isolatedName(filePath: string): string {
 
 const namesTaken = new Map<string, number>();
 
+/** Set by the warm runner: databases stay open between runs of the same file, in this thread. */
+const WARM = process.env['NOSQL_LAB_WARM'] === '1';
+const warmBackends = new Map<string, { name: string; opened: Backends }>();
+/** Which useBackends() of the file this is, in order, so a second call in a file gets its own. */
+let warmSlot = 0;
+
 export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv = process.env): BackendHandles {
   let opened: Backends | undefined;
   let state: 'not-open' | 'open' | 'closed' = 'not-open';
@@ -63,6 +69,14 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
 
   // Vitest wants an object pattern for the first (fixtures) argument; the file comes in the second.
   beforeAll(async ({}, suite) => {
+    // The warm runner (lab/checks/warm) runs the same file again and again: keep its databases open.
+    const warmKey = `${suite.file.filepath}|${needs.join(',')}|${warmSlot++}`;
+    const kept = WARM ? warmBackends.get(warmKey) : undefined;
+    if (kept) {
+      ({ name, opened } = kept);
+      state = 'open';
+      return;
+    }
     name = isolatedName(suite.file.filepath);
     let mongoServer: MongoServer | undefined;
     if (needs.includes('mongo')) {
@@ -75,6 +89,7 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
       isolate: name,
       ...(mongoServer ? { mongoServer } : {}),
     });
+    if (WARM) warmBackends.set(warmKey, { name, opened });
     state = 'open';
   });
 
@@ -92,7 +107,17 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
     const b = opened;
     state = 'closed';
     opened = undefined;
+    warmSlot = 0;
     if (!b) return;
+    if (WARM) {
+      // Empty for the next run, still open.
+      await Promise.all([
+        b.mongo?.dropDatabase().catch(() => undefined),
+        b.sql?.exec(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};`).catch(() => undefined),
+        b.redisConnection ? resetRedis(b.redisConnection).catch(() => undefined) : undefined,
+      ]);
+      return;
+    }
     try {
       await Promise.all([
         b.mongo?.dropDatabase().catch(() => undefined),

@@ -134,7 +134,10 @@ export async function loadExercise<Module>(lessonId: string, file = 'exercise.ts
     return failing(() => `${shown} is not there: was it deleted or renamed? \`${lessonCommand(lessonId)} -- --reset\` puts the starter back.`) as Module;
   }
   try {
-    const [module, titles] = await Promise.all([import(pathToFileURL(path).href) as Promise<Record<string, unknown>>, taskTitles(lessonId)]);
+    // The warm runner re-runs a test file in one thread: a fresh import sees the learner's latest save.
+    const run = (globalThis as { __nosqlLabRun?: number }).__nosqlLabRun;
+    const url = `${pathToFileURL(path).href}${run ? `?run=${run}` : ''}`;
+    const [module, titles] = await Promise.all([import(url) as Promise<Record<string, unknown>>, taskTitles(lessonId)]);
     return guarded(shown, lessonId, titles, module, settleLimit(options)) as Module;
   } catch (error) {
     const reason = error instanceof Error ? error.message : `it threw ${JSON.stringify(error)} while loading`;
