@@ -35,7 +35,15 @@ function clip(lines: readonly string[]): string[] {
   return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… (${lines.length - MAX_LINES} more lines)`] : [...lines];
 }
 
+/** The line useRandom() adds to a failing test's message (lab/testing/random.ts). */
+const SEED_LINE = /\n?(Test data came from seed \d+: NOSQL_LAB_SEED=\d+ repeats this run\.)/;
+
 export function explain(error: CheckError): Explanation {
+  const seed = SEED_LINE.exec(error.message)?.[1];
+  if (seed) {
+    const e = explain({ ...error, message: error.message.replace(SEED_LINE, '') });
+    return { ...e, details: [...e.details, seed] };
+  }
   const message = shortenPaths(strip(error.message)).trim();
   const where = locate(error);
   const at = where ? { where } : {};

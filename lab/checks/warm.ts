@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { ROOT, type Target } from '../paths.ts';
+import { onCleanup } from '../cli/cleanup.ts';
 import type { CheckError, CheckEvent } from './protocol.ts';
 import { stateOf, type CheckRun, type TaskOutcome, type TestOutcome } from './run.ts';
 
@@ -108,5 +109,17 @@ export class WarmChecks {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
+  }
+}
+
+/** One check on a fresh thread (a one-shot `npm run lesson N`): no second process, no vitest start-up. */
+export async function checkInThread(lesson: Lesson, options: { target: Target; env?: NodeJS.ProcessEnv; taskTimeoutMs?: number }): Promise<CheckRun> {
+  const checks = new WarmChecks(lesson, options.target, options.env ?? {}, options.taskTimeoutMs);
+  const forget = onCleanup(() => checks.close());
+  try {
+    return await checks.run();
+  } finally {
+    forget();
+    await checks.close();
   }
 }
