@@ -211,11 +211,38 @@ export function typeCheckInBackground(files: readonly string[]): Promise<Compile
   const cached = cachedTypeErrors(files);
   if (cached) return Promise.resolve(cached);
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./types-worker.mjs', import.meta.url), { workerData: [...files] });
+    const worker = new Worker(new URL('./types-worker.mjs', import.meta.url), { workerData: { files: [...files] } });
     worker.unref();
     worker.once('message', (errors: CompileError[]) => resolve(errors));
     // A compiler that cannot run must not hide the checks: no verdict is no type errors to show.
     worker.once('error', () => resolve([]));
     worker.once('exit', () => resolve([]));
   });
+}
+
+/** A type checker on a thread of its own that keeps its program between checks (for --watch). */
+export class BackgroundTypeChecker {
+  private readonly worker: Worker;
+  private queue: Array<(errors: CompileError[]) => void> = [];
+
+  constructor(files: readonly string[]) {
+    this.worker = new Worker(new URL('./types-worker.mjs', import.meta.url), { workerData: { files: [...files], keep: true } });
+    this.worker.unref();
+    this.worker.on('message', (errors: CompileError[]) => this.queue.shift()?.(errors));
+    // No compiler, no verdict: the checks still run.
+    const fail = (): void => this.queue.splice(0).forEach((resolve) => resolve([]));
+    this.worker.on('error', fail);
+    this.worker.on('exit', fail);
+  }
+
+  check(): Promise<CompileError[]> {
+    return new Promise((resolve) => {
+      this.queue.push(resolve);
+      this.worker.postMessage('check');
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
 }

@@ -8,7 +8,7 @@ import { watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveMongoServer } from '../backends/index.ts';
 import { WarmChecks } from '../checks/warm.ts';
-import { TypeChecker } from '../checks/types.ts';
+import { BackgroundTypeChecker } from '../checks/types.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { findLesson } from '../lessons.ts';
 import type { Target } from '../paths.ts';
@@ -32,8 +32,12 @@ export async function watchLesson(lesson: Lesson, target: Target): Promise<numbe
 async function watchWith(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv): Promise<number> {
   const files = exerciseFiles(lesson, target);
   const checks = new WarmChecks(lesson, target, env);
-  const types = new TypeChecker(files);
-  const forgetChecks = onCleanup(() => checks.close());
+  // Both off this thread: it serves the MongoDB emulator the checks talk to, and must not be blocked.
+  const types = new BackgroundTypeChecker(files);
+  const forgetChecks = onCleanup(async () => {
+    await checks.close();
+    await types.close();
+  });
   const next = nextLesson(lesson);
   const tty = process.stdout.isTTY === true;
   let running = false;
@@ -50,11 +54,9 @@ async function watchWith(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv)
     if (tty) process.stdout.write('\x1b[2J\x1b[H');
     process.stdout.write(`${header(lesson)}\n${dim(`Checking… (${new Date().toLocaleTimeString()})`)}\n`);
     const before = readProgress()[lessonId(lesson)];
-    const checking = checks.run();
-    // The compiler works here while the tests run in their thread; after the first check it only
-    // re-reads the files that changed.
-    const typeErrors = types.check();
-    const run = { ...(await checking), typeErrors };
+    // Tests and compiler side by side; after the first check the compiler re-reads only what changed.
+    const [result, typeErrors] = await Promise.all([checks.run(), types.check()]);
+    const run = { ...result, typeErrors };
     recordCheck(lesson, target, run);
     printReport(lesson, run, reportFile(lesson, target), { before, next });
     done = complete(run);
@@ -113,7 +115,7 @@ async function watchWith(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv)
         void import('./list.ts').then(({ listLessons }) => listLessons());
       } else if (key === 'n' && done && next !== undefined) {
         stop();
-        void checks.close().then(async () => {
+        void Promise.all([checks.close(), types.close()]).then(async () => {
           forgetChecks();
           resolve(await watchWith(await findLesson(String(next)), target, env));
         });
