@@ -2,7 +2,7 @@
  * What `import … from 'vitest'` gives a lesson's test file inside the warm runner (warm.ts): vitest's own
  * test runner (@vitest/runner) and matchers (@vitest/expect), without vitest's process, pool and server.
  * Enough for the lesson tests' API: describe/it/test (with .each, .skip, .only), the four hooks,
- * onTestFailed, expect with asymmetric matchers, and inject (answered from the environment).
+ * onTestFailed, expect with asymmetric matchers, vi's mocks and spies, and inject (answered from the environment).
  */
 import {
   ASYMMETRIC_MATCHERS_OBJECT,
@@ -16,6 +16,7 @@ import {
   setState,
   type ExpectStatic,
 } from '@vitest/expect';
+import { clearAllMocks, fn, isMockFunction, resetAllMocks, restoreAllMocks, spyOn } from '@vitest/spy';
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, it, onTestFailed, onTestFinished, suite, test } from '@vitest/runner';
 
@@ -48,3 +49,13 @@ export const expect: ExpectStatic = createExpect();
 export function inject(key: string): unknown {
   return key === 'mongoUri' ? process.env.MONGODB_URI : undefined;
 }
+
+const viBasics = { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks };
+
+/** `vi` with mocks and spies; anything else (fake timers, module mocks) says how to run the file instead. */
+export const vi = new Proxy(viBasics, {
+  get(target, key: string) {
+    if (key in target) return target[key as keyof typeof viBasics];
+    throw new Error(`vi.${key} is not available in the lesson runner's checks; NOSQL_LAB_CHECKS=process npm run lesson N runs them in vitest itself.`);
+  },
+}) as typeof viBasics;
