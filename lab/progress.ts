@@ -16,13 +16,17 @@ export interface LessonProgress {
   checkedAt: string;
   /** Hints shown so far, per task title. */
   hints: Record<string, number>;
+  /** Tasks that have passed at some check (title → when they last did): shown as "passed before". */
+  passed: Record<string, string>;
+  /** Type errors in the exercise files at the last check: the lesson is not complete while there are any. */
+  typeErrors: number;
 }
 
 export type Progress = Record<string, LessonProgress>;
 
 const FILE = join(STATE_DIR, 'progress.json');
 
-const EMPTY: LessonProgress = { hash: '', tasks: {}, points: 0, checkedAt: '', hints: {} };
+const EMPTY: LessonProgress = { hash: '', tasks: {}, points: 0, checkedAt: '', hints: {}, passed: {}, typeErrors: 0 };
 
 /** Entries written by an older version may lack fields: fill them in once, here. */
 export function readProgress(): Progress {

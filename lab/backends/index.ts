@@ -14,15 +14,17 @@ import type { MongoServer, RedisConnection, Sql } from './types.ts';
 import { connectMongo, resolveMongoServer } from './mongo.ts';
 import type { ResolveMongoOptions } from './mongo.ts';
 import { connectRedis, redisLabel } from './redis.ts';
-import type { ConnectRedisOptions } from './redis.ts';
+import type { ConnectRedisOptions, OpenedRedis } from './redis.ts';
 import { openSql, sqlLabel } from './sql.ts';
 import type { OpenSqlOptions } from './sql.ts';
+import { keyPrefix, sweepStale } from './isolation.ts';
 
 export * from './types.ts';
 export * from './errors.ts';
 export { connectMongo, defaultMongoBinaries, mongoStartIsQuick, resolveMongoServer } from './mongo.ts';
 export { connectRedis, redisLabel } from './redis.ts';
 export { openSql, sqlLabel } from './sql.ts';
+export { ownName } from './isolation.ts';
 
 export interface Backends {
   mongo?: Db;
@@ -50,6 +52,12 @@ export interface OpenBackendsOptions {
   mongo?: ResolveMongoOptions;
   redis?: ConnectRedisOptions;
   sql?: OpenSqlOptions;
+  /**
+   * A name of this run's own (isolation.ts `ownName`): the MongoDB database, the SQL schema and the
+   * Redis key prefix. On real servers the backends line names them, `close()` removes them, and the
+   * first open in a process sweeps those of killed runs on this machine.
+   */
+  isolate?: string;
 }
 
 export interface BackendLabels {
@@ -77,6 +85,14 @@ export async function openBackends(
 ): Promise<Backends> {
   const env = opts.env ?? process.env;
   const want = new Set(needs);
+  if (opts.isolate) {
+    opts = {
+      ...opts,
+      dbName: opts.isolate,
+      redis: { ...opts.redis, keyspace: opts.redis?.keyspace ?? opts.isolate, prefix: keyPrefix(opts.isolate) },
+      sql: { ...opts.sql, schema: opts.isolate },
+    };
+  }
   const backends: Backends = { summary: '', close: async () => undefined };
   const labels: BackendLabels = {};
   // Filled as each part opens; closed in reverse, so a part's client goes before its server.
@@ -95,8 +111,10 @@ export async function openBackends(
     backends.mongo = connection.db;
     backends.mongoClient = connection.client;
   };
+  let openedRedis: OpenedRedis | undefined;
   const openRedis = async (): Promise<void> => {
     const connection = await connectRedis(env, opts.redis);
+    openedRedis = connection;
     closers.push(() => connection.close());
     backends.redis = connection.redis;
     backends.redisConnection = connection;
@@ -121,10 +139,41 @@ export async function openBackends(
     await close().catch(() => undefined);
     throw failure.reason;
   }
+  if (opts.isolate) {
+    const name = opts.isolate;
+    const mongoIsReal = Boolean(env['MONGODB_URI']) && backends.mongoServer?.kind === 'uri';
+    const real = {
+      ...(backends.sql?.kind === 'postgres' ? { sql: backends.sql } : {}),
+      ...(mongoIsReal && backends.mongoClient ? { mongo: backends.mongoClient } : {}),
+      ...(backends.redisConnection?.kind === 'url' && backends.redis ? { redis: backends.redis } : {}),
+    };
+    if (labels.mongo && mongoIsReal) labels.mongo = `${labels.mongo} (database ${name})`;
+    if (labels.sql && real.sql) labels.sql = `${labels.sql} (schema ${name})`;
+    if (!swept && Object.keys(real).length > 0) {
+      swept = true;
+      await sweepStale(real);
+    }
+    // This run's own data goes before the clients close: on a real server nothing of it is left behind.
+    backends.close = closeOnce([
+      ...mongoClosers,
+      ...closers,
+      async () => {
+        await Promise.allSettled([
+          real.mongo ? backends.mongo?.dropDatabase() : undefined,
+          real.sql?.exec(`DROP SCHEMA IF EXISTS ${name} CASCADE`),
+          real.redis ? openedRedis?.clear() : undefined,
+        ]);
+      },
+    ]);
+  } else {
+    backends.close = close;
+  }
   backends.summary = describeBackends(labels);
-  backends.close = close;
   return backends;
 }
+
+/** Stale names are swept once per process, at the first isolated open on a real server. */
+let swept = false;
 
 /** Runs `closers` last-to-first, every one even if some fail, once; rethrows the first failure. */
 function closeOnce(closers: readonly Closer[]): () => Promise<void> {

@@ -18,6 +18,12 @@ export interface ConnectRedisOptions {
    * database index (`SELECT n`); otherwise the index in REDIS_URL (default 0) is used.
    */
   keyspace?: string | number;
+  /**
+   * On a real server, every key this connection (and its duplicates) reads or writes gets this prefix
+   * (ioredis `keyPrefix`; KEYS and SCAN patterns and their results are translated too), so a run never
+   * sees or touches a key it did not create. Ignored on the mock, whose keyspace is already private.
+   */
+  prefix?: string;
 }
 
 /** A RedisConnection that also says what it is and can drop the extra connections made so far. */
@@ -25,6 +31,8 @@ export interface OpenedRedis extends RedisConnection {
   readonly label: string;
   /** Closes every connection made by `duplicate()` so far (the main one stays open). */
   closeDuplicates(): Promise<void>;
+  /** Deletes every key of this connection's own space: its prefix on a real server, its keyspace on the mock. */
+  clear(): Promise<void>;
 }
 
 /** Fake ports for the mock's keyspaces; far from 6379 so learner code using `new RedisMock()` never meets them. */
@@ -71,7 +79,9 @@ async function connectReal(url: string, opts: ConnectRedisOptions): Promise<Open
     retryStrategy: (times: number) => (times > 3 ? null : times * 100),
   };
   if (typeof opts.keyspace === 'number') options.db = opts.keyspace;
+  if (opts.prefix) options.keyPrefix = opts.prefix;
   const redis = new IORedis(url, options);
+  if (opts.prefix) translatePatterns(redis, opts.prefix);
   let lastError: unknown;
   const onError = (error: unknown): void => {
     lastError = error;
@@ -87,10 +97,57 @@ async function connectReal(url: string, opts: ConnectRedisOptions): Promise<Open
     throw new RedisUnreachableError(url.replace(/\/\/[^@/]*@/, '//'), shortReason(error));
   }
   const db = options.db ?? redis.options.db ?? 0;
-  return wrap('url', redis, `ioredis ${where}${db !== 0 && !where.includes('/') ? ` (db ${db})` : ''}`);
+  const space = opts.prefix ? ` (keys under ${opts.prefix})` : db !== 0 && !where.includes('/') ? ` (db ${db})` : '';
+  return wrap('url', redis, `ioredis ${where}${space}`, opts.prefix);
 }
 
-function wrap(kind: 'url' | 'mock', redis: Redis, label: string): OpenedRedis {
+/**
+ * ioredis adds `keyPrefix` to keys but not to the patterns of KEYS and SCAN, nor takes it off their
+ * replies: do both, so code that lists keys sees its own, by the names it gave them.
+ */
+function translatePatterns(redis: Redis, prefix: string): void {
+  const strip = (keys: string[]): string[] => keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const keys = redis.keys.bind(redis) as (pattern: string) => Promise<string[]>;
+  const scan = redis.scan.bind(redis) as (...args: unknown[]) => Promise<[string, string[]]>;
+  Object.assign(redis, {
+    keys: (pattern: string) => keys(`${prefix}${pattern}`).then(strip),
+    // scanStream() calls scan([cursor, …], callback): take both forms.
+    scan: (...input: unknown[]) => {
+      const callback = typeof input[input.length - 1] === 'function' ? (input.pop() as (e: unknown, r?: unknown) => void) : undefined;
+      const [cursor, ...args] = (Array.isArray(input[0]) ? input[0] : input) as unknown[];
+      const at = args.findIndex((a) => typeof a === 'string' && a.toUpperCase() === 'MATCH');
+      const rest = at >= 0 ? args.map((a, i) => (i === at + 1 ? `${prefix}${String(a)}` : a)) : ['MATCH', `${prefix}*`, ...args];
+      const result = scan(cursor, ...rest).then(([next, found]) => [next, strip(found)] as [string, string[]]);
+      if (callback) result.then((r) => callback(null, r), (e: unknown) => callback(e));
+      return result;
+    },
+  });
+}
+
+/** Deletes every key that starts with `prefix`, through a connection without a prefix of its own. */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+  const raw = redis.duplicate({ keyPrefix: '' });
+  raw.on('error', () => undefined);
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await raw.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) deleted += await raw.unlink(...found);
+    } while (cursor !== '0');
+  } finally {
+    raw.disconnect();
+  }
+  return deleted;
+}
+
+/** SCAN MATCH treats `*?[]\` as wildcards: escape them so a prefix matches only itself. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+function wrap(kind: 'url' | 'mock', redis: Redis, label: string, prefix?: string): OpenedRedis {
   let duplicates: Redis[] = [];
   let closing: Promise<void> | undefined;
   const closeDuplicates = async (): Promise<void> => {
@@ -104,12 +161,18 @@ function wrap(kind: 'url' | 'mock', redis: Redis, label: string): OpenedRedis {
     label,
     duplicate(): Redis {
       const copy = redis.duplicate();
+      if (prefix) translatePatterns(copy, prefix);
       // A real connection reports errors as events; keep them from crashing the process.
       copy.on('error', () => undefined);
       duplicates.push(copy);
       return copy;
     },
     closeDuplicates,
+    async clear() {
+      if (kind === 'mock') await redis.flushdb();
+      else if (prefix) await deleteByPrefix(redis, prefix);
+      else throw new Error('This Redis connection has no key prefix of its own: clearing it would delete keys the course did not create.');
+    },
     close: () =>
       (closing ??= (async () => {
         await closeDuplicates();

@@ -35,7 +35,15 @@ function clip(lines: readonly string[]): string[] {
   return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… (${lines.length - MAX_LINES} more lines)`] : [...lines];
 }
 
+/** The line useRandom() adds to a failing test's message (lab/testing/random.ts). */
+const SEED_LINE = /\n?(Test data came from seed \d+: NOSQL_LAB_SEED=\d+ repeats this run\.)/;
+
 export function explain(error: CheckError): Explanation {
+  const seed = SEED_LINE.exec(error.message)?.[1];
+  if (seed) {
+    const e = explain({ ...error, message: error.message.replace(SEED_LINE, '') });
+    return { ...e, details: [...e.details, seed] };
+  }
   const message = shortenPaths(strip(error.message)).trim();
   const where = locate(error);
   const at = where ? { where } : {};
@@ -43,7 +51,7 @@ export function explain(error: CheckError): Explanation {
   if (exit) {
     return { headline: `Your code called process.exit(${exit[1] === 'undefined' ? '' : exit[1]}). An exercise function should return a value or throw an Error; exiting stops the whole check.`, details: [], ...at };
   }
-  if (error.name === 'TodoError' || message.startsWith('TODO:')) {
+  if (error.name === 'TodoError' || error.name === 'NeverSettledError' || message.startsWith('TODO:')) {
     return { headline: message, details: [], ...at };
   }
   if (error.name === 'ExerciseLoadError' || error.name === 'MissingExportError') {

@@ -11,6 +11,7 @@ import { lessonId } from '../lesson.ts';
 import { ROOT, STATE_DIR, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import { CHECK_EVENT_TAG, type CheckError, type CheckEvent } from './protocol.ts';
+import type { CompileError } from './types.ts';
 
 export interface TestOutcome {
   readonly test: string;
@@ -36,6 +37,40 @@ export interface CheckRun {
   readonly timedOut?: { readonly task: string; readonly test: string; readonly seconds: number };
   /** The child ended without finishing: its last output, for the one-screen message. */
   readonly crashed?: string;
+  /** The check process; it leads a process group of its own, with vitest's workers in it. */
+  readonly pid?: number;
+  /** The compiler's errors in the exercise files (set by the CLI, which checks types beside the tests). */
+  readonly typeErrors?: readonly CompileError[];
+}
+
+/** Errors that say nothing about the learner's code: a database that is down, a file that did not load. */
+const NOT_A_VERDICT = new Set([
+  'ExerciseLoadError',
+  'MongoUnreachableError',
+  'MongoStartError',
+  'MongoBinaryUnavailableError',
+  'RedisUnreachableError',
+  'PostgresUnreachableError',
+  'BackendNotReadyError',
+  'UnknownMongoChoiceError',
+]);
+
+/**
+ * What a check says about one task of the learner's code, or undefined when it says nothing (not run, a
+ * backend down, a file that did not parse): recorded progress changes only on a verdict.
+ */
+export function verdict(task: TaskOutcome): Exclude<TaskState, 'not-run'> | undefined {
+  if (task.state === 'not-run') return undefined;
+  if (task.state === 'failed') {
+    const failed = task.tests.filter((t) => t.state === 'failed');
+    if (failed.every((t) => t.errors.length > 0 && t.errors.every((e) => NOT_A_VERDICT.has(e.name)))) return undefined;
+  }
+  return task.state;
+}
+
+/** True when an error outside the tests means the run could not judge the code (a backend down…). */
+export function isInfrastructure(error: CheckError): boolean {
+  return NOT_A_VERDICT.has(error.name) && error.name !== 'ExerciseLoadError';
 }
 
 export interface CheckOptions {
@@ -55,7 +90,7 @@ function isTodo(errors: readonly CheckError[]): boolean {
   return errors.length > 0 && errors.every((e) => e.name === 'TodoError' || e.message.startsWith('TODO:'));
 }
 
-function stateOf(tests: readonly TestOutcome[]): TaskState {
+export function stateOf(tests: readonly TestOutcome[]): TaskState {
   const failed = tests.filter((t) => t.state === 'failed');
   if (tests.length === 0) return 'not-run';
   if (failed.length === 0) return tests.some((t) => t.state === 'passed') ? 'passed' : 'not-run';
@@ -99,8 +134,9 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   const testFile = join('test', `${lessonId(lesson)}.test.ts`);
   const child = spawn(
     process.execPath,
-    // fsModuleCache keeps transformed modules between runs (keyed by content): ~0.4 s off every check.
-    [VITEST, 'run', testFile, '--reporter', REPORTER, `--testTimeout=${limit}`, '--hookTimeout=30000', '--no-file-parallelism', '--experimental.fsModuleCache'],
+    // No --experimental.fsModuleCache: once in a while the first run after a change collected no tests at
+    // all (seen twice in test/lab/checks.test.ts); the CLI's own checks run on a thread (warm.ts) anyway.
+    [VITEST, 'run', testFile, '--reporter', REPORTER, `--testTimeout=${limit}`, '--hookTimeout=30000', '--no-file-parallelism'],
     {
       cwd: ROOT,
       detached: true,
@@ -181,7 +217,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
         }
       }
       const crashed = !ended && !timedOut ? output.trim().split('\n').slice(-15).join('\n') : undefined;
-      resolve({ tasks, errors, ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
+      resolve({ tasks, errors, ...(child.pid ? { pid: child.pid } : {}), ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
     });
   });
 }

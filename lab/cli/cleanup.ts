@@ -25,6 +25,11 @@ export async function cleanupAll(): Promise<void> {
   }
 }
 
+/** True once Ctrl-C (or SIGTERM) has started closing everything: errors from closed clients are expected then. */
+export function isExiting(): boolean {
+  return exiting;
+}
+
 /** Called once by the CLI's entry point; library code (and tests that import it) never install handlers. */
 export function installSignalHandlers(): void {
   if (installed) return;
@@ -33,6 +38,8 @@ export function installSignalHandlers(): void {
     process.on(signal, () => {
       if (exiting) process.exit(130);
       exiting = true;
+      // Cells still running meet closed clients (MongoClientClosedError…): nothing to tell the learner.
+      process.on('unhandledRejection', () => undefined);
       process.stderr.write('\nStopping: closing databases and servers…\n');
       const force = setTimeout(() => process.exit(130), 5000);
       force.unref();

@@ -13,8 +13,10 @@ function status(lesson: Lesson, progress: ReturnType<typeof readProgress>): { te
   const done = lesson.tasks.filter((t) => saved.tasks[t.title] === 'passed').length;
   const changed = saved.hash !== hashFiles(exerciseFiles(lesson, 'lessons')) ? yellow(' (edited since last check)') : '';
   const untouched = done === 0 && Object.values(saved.tasks).every((state) => state === 'todo');
-  const text = done === total ? green('✓ done') : untouched ? dim('not started') : `${done}/${total} tasks`;
-  return { text: `${text}${changed}`, done };
+  const text = done === total && saved.typeErrors === 0 ? green('✓ done') : untouched ? dim('not started') : `${done}/${total} tasks`;
+  const before = lesson.tasks.filter((t) => saved.tasks[t.title] !== 'passed' && saved.passed[t.title]).length;
+  const extra = `${saved.typeErrors > 0 ? yellow(` (${saved.typeErrors} type error${saved.typeErrors === 1 ? '' : 's'})`) : ''}${before > 0 ? dim(` · ${before} passed before`) : ''}`;
+  return { text: `${text}${extra}${changed}`, done };
 }
 
 export async function listLessons(): Promise<number> {

@@ -4,11 +4,11 @@
  */
 import { BackendError } from '../backends/errors.ts';
 import { parseCli, usage, UsageError } from './args.ts';
-import { cleanupAll, installSignalHandlers } from './cleanup.ts';
+import { cleanupAll, installSignalHandlers, isExiting } from './cleanup.ts';
 import { red } from './style.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { lesson: query, flags } = parseCli(argv);
+  const { lesson: query, flags, task } = parseCli(argv);
   if (flags.help) {
     process.stdout.write(`${usage()}\n`);
     return 0;
@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { findLesson } = await import('../lessons.ts');
   const lesson = await findLesson(query);
   const target = flags.solution ? 'solutions' : 'lessons';
-  if (flags.reset) return (await import('./reset.ts')).resetLesson(lesson);
+  if (flags.reset) return (await import('./reset.ts')).resetLesson(lesson, task);
   if (flags.hint) return (await import('./hint.ts')).showHint(lesson);
   if (flags.watch) return (await import('./watch.ts')).watchLesson(lesson, target);
   return (await import('./run.ts')).runLesson(lesson, { target, notebook: !flags.check });
@@ -38,6 +38,8 @@ main(process.argv.slice(2))
   })
   .catch(async (error: unknown) => {
     await cleanupAll();
+    // Ctrl-C closed the databases under a running cell: that cell's error is not news.
+    if (isExiting()) return;
     const e = error instanceof Error ? error : new Error(String(error));
     if (KNOWN.has(e.name) || e instanceof BackendError) process.stderr.write(`${red(e.message)}\n`);
     else process.stderr.write(`${red(`Unexpected error: ${e.message}`)}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}\n`);

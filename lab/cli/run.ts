@@ -7,6 +7,7 @@ import {
   describeBackends,
   mongoStartIsQuick,
   openBackends,
+  ownName,
   redisLabel,
   resolveMongoServer,
   sqlLabel,
@@ -15,13 +16,16 @@ import {
 } from '../backends/index.ts';
 import { freePort } from '../backends/free-port.ts';
 import { describeUrl } from '../backends/where.ts';
-import { runChecks, type CheckRun } from '../checks/run.ts';
+import { runChecks, verdict, type CheckRun } from '../checks/run.ts';
+import { typeCheckInBackground, type CompileError } from '../checks/types.ts';
 import { lessonId, type Database, type Lesson } from '../lesson.ts';
+import { lessonFolders } from '../lessons.ts';
 import { runNotebook } from '../notebook/run.ts';
 import { relative, targetDir, type Target } from '../paths.ts';
-import { hashFiles, updateLesson } from '../progress.ts';
-import { onCleanup } from './cleanup.ts';
-import { printReport, score } from './report.ts';
+import { hashFiles, readProgress, updateLesson, type LessonProgress } from '../progress.ts';
+import { isExiting, onCleanup } from './cleanup.ts';
+import { complete, printReport } from './report.ts';
+import { columns, unbroken, wrap } from './layout.ts';
 import { bold, dim } from './style.ts';
 import { mark, writeTimings } from './timings.ts';
 
@@ -35,25 +39,58 @@ export function exerciseFiles(lesson: Lesson, target: Target): string[] {
 }
 
 export function header(lesson: Lesson): string {
+  const width = columns();
   const title = `Lesson ${String(lesson.number).padStart(2, '0')} · ${lesson.title}`;
-  return [bold(title), dim(lesson.summary), ...lesson.objectives.map((o) => dim(`  • ${o}`))].join('\n');
+  return [
+    ...wrap(title, width).map(bold),
+    ...wrap(lesson.summary, width).map(dim),
+    ...lesson.objectives.flatMap((o) => wrap(o, width, '    ', '  • ').map(dim)),
+  ].join('\n');
 }
 
-export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}): Promise<CheckRun> {
-  const run = await runChecks(lesson, { target, env });
+/** The backends line, broken between databases when it does not fit. */
+export function backendsLine(summary: string): string {
+  const width = columns();
+  const parts = summary.split(' · ').map((part) => (part.length <= width - 2 ? unbroken(part) : part));
+  return wrap(parts.join(' · '), width, '  ', '').map(dim).join('\n');
+}
+
+/** Types and tests of the exercise files, side by side; the result is recorded as progress. */
+export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}, types?: Promise<CompileError[]>): Promise<CheckRun> {
+  const typing = types ?? typeCheckInBackground(exerciseFiles(lesson, target));
+  // The tests run on a thread of this process (lab/checks/warm.ts); NOSQL_LAB_CHECKS=process runs them in a
+  // vitest child process instead, as instructors' `npx vitest` does.
+  const runner = process.env.NOSQL_LAB_CHECKS === 'process' ? runChecks : (await import('../checks/warm.ts')).checkInThread;
+  const run = { ...(await runner(lesson, { target, env })), typeErrors: await typing };
   recordCheck(lesson, target, run);
   return run;
 }
 
-export function recordCheck(lesson: Lesson, target: Target, run: CheckRun): void {
-  if (target !== 'lessons') return;
-  updateLesson(lessonId(lesson), (current) => ({
-    ...current,
-    hash: hashFiles(exerciseFiles(lesson, target)),
-    tasks: Object.fromEntries(run.tasks.map((t) => [t.title, t.state])),
-    points: score(run).points,
-    checkedAt: new Date().toISOString(),
-  }));
+/**
+ * Progress changes only where the check gave a verdict on the learner's code: a backend that is down,
+ * a file that does not parse or a task that did not run leaves what was recorded before.
+ */
+export function recordCheck(lesson: Lesson, target: Target, run: CheckRun): LessonProgress | undefined {
+  if (target !== 'lessons') return undefined;
+  const now = new Date().toISOString();
+  const verdicts = run.tasks.flatMap((t) => {
+    const v = verdict(t);
+    return v ? [[t.title, v] as const] : [];
+  });
+  if (verdicts.length === 0) return undefined;
+  return updateLesson(lessonId(lesson), (current) => {
+    const tasks = { ...current.tasks, ...Object.fromEntries(verdicts) };
+    const passed = { ...current.passed, ...Object.fromEntries(verdicts.filter(([, v]) => v === 'passed').map(([title]) => [title, now])) };
+    return {
+      ...current,
+      hash: hashFiles(exerciseFiles(lesson, target)),
+      tasks,
+      passed,
+      points: lesson.tasks.filter((t) => tasks[t.title] === 'passed').reduce((sum, t) => sum + t.points, 0),
+      typeErrors: run.typeErrors?.length ?? 0,
+      checkedAt: now,
+    };
+  });
 }
 
 export function reportFile(lesson: Lesson, target: Target): string {
@@ -70,40 +107,50 @@ function summaryLine(lesson: Lesson, mongo: MongoServer | undefined): string {
   });
 }
 
-/** Runs one lesson; resolves to the process exit code (0 when every task passes). */
+/** The lesson after this one, if the course has it. */
+export function nextLesson(lesson: Lesson): number | undefined {
+  return lessonFolders().map((f) => Number(f.slice(0, 2))).find((n) => n > lesson.number);
+}
+
+/** Runs one lesson; resolves to the process exit code (0 when every task passes and the file type-checks). */
 export async function runLesson(lesson: Lesson, options: RunOptions): Promise<number> {
   process.stdout.write(`${header(lesson)}\n`);
   mark('start');
+  const before = readProgress()[lessonId(lesson)];
+  // The compiler works on a worker thread while the notebook prints.
+  const types = typeCheckInBackground(exerciseFiles(lesson, options.target));
   // The checks run in their own process, on the MongoDB this one starts. When that start is quick they
   // begin at once, given its address (a port chosen up front: the driver waits the moment it takes to
   // appear); when mongod must be downloaded first, they wait for it.
   const port = lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await freePort() : undefined;
   const startChecks = (): Promise<CheckRun> =>
-    check(lesson, options.target, port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {}).finally(() => mark('checks'));
+    check(lesson, options.target, port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {}, types).finally(() => mark('checks'));
   const early = port === undefined || (await mongoStartIsQuick()) ? startChecks() : undefined;
   const starting = port ? resolveMongoServer(process.env, { port }) : undefined;
   void starting?.then((server) => onCleanup(() => server.stop()), () => undefined);
   let backends: Backends | undefined;
   if (options.notebook) {
     // Redis and SQL open while MongoDB is still starting.
-    backends = await openBackends(lesson.databases, starting ? { mongoServer: starting } : {});
+    // On real servers the notebook works in a schema, database and key prefix of its own, removed at the end.
+    backends = await openBackends(lesson.databases, { isolate: ownName(`notebook_${lessonId(lesson)}`), ...(starting ? { mongoServer: starting } : {}) });
     onCleanup(() => backends?.close());
   }
   const mongoServer = await starting;
   const checking = early ?? startChecks();
   if (backends) {
-    process.stdout.write(`${dim(backends.summary)}\n`);
+    process.stdout.write(`${backendsLine(backends.summary)}\n`);
     mark('backends');
     await runNotebook(lesson, backends);
   } else {
-    process.stdout.write(`${dim(summaryLine(lesson, mongoServer))}\n`);
+    process.stdout.write(`${backendsLine(summaryLine(lesson, mongoServer))}\n`);
   }
   mark('cells');
   const run = await checking;
+  if (isExiting()) return 130;
   await backends?.close();
   await mongoServer?.stop();
-  printReport(lesson, run, reportFile(lesson, options.target));
+  printReport(lesson, run, reportFile(lesson, options.target), { before, next: nextLesson(lesson) });
   mark('end');
   writeTimings();
-  return score(run).tasks === run.tasks.length && run.errors.length === 0 ? 0 : 1;
+  return complete(run) ? 0 : 1;
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, STATE_DIR } from '../paths.ts';
+import { colours } from '../cli/style.ts';
 
 export interface JsonAssertion {
   readonly ancestorTitles: readonly string[];
@@ -26,6 +27,13 @@ export interface VitestRun {
 
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 
+/** Colours only for a terminal: vitest paints piped output too unless told NO_COLOR. */
+function plainUnlessTerminal(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (colours) return env;
+  const { FORCE_COLOR: _, ...rest } = env;
+  return { ...rest, NO_COLOR: '1' };
+}
+
 /** `quiet` hides vitest's own output (the caller summarises); otherwise it streams to the terminal. */
 export function runVitest(args: readonly string[], env: NodeJS.ProcessEnv, quiet: boolean): Promise<VitestRun> {
   mkdirSync(STATE_DIR, { recursive: true });
@@ -34,7 +42,7 @@ export function runVitest(args: readonly string[], env: NodeJS.ProcessEnv, quiet
   const child = spawn(process.execPath, [VITEST, 'run', ...args, ...reporters, `--outputFile.json=${out}`], {
     cwd: ROOT,
     stdio: ['ignore', quiet ? 'ignore' : 'inherit', quiet ? 'ignore' : 'inherit'],
-    env: { ...process.env, ...env },
+    env: plainUnlessTerminal({ ...process.env, ...env }),
   });
   const stop = (): void => void child.kill('SIGTERM');
   process.once('SIGINT', stop);

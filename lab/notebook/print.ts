@@ -1,8 +1,7 @@
 /** How a cell looks in the terminal: a numbered title rule, the prose, then the code with line numbers. */
+import { columns, cut, wrap } from '../cli/layout.ts';
 import { bold, cyan, dim } from '../cli/style.ts';
 import type { NotebookContext } from './context.ts';
-
-const WIDTH = 78;
 
 export function dedent(text: string): string {
   const lines = text.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
@@ -10,9 +9,14 @@ export function dedent(text: string): string {
   return lines.map((l) => l.slice(indent)).join('\n');
 }
 
-/** `code` in prose shows in cyan, the way docs show it. */
-function prose(text: string): string {
-  return dedent(text).replace(/`([^`]+)`/g, (_, code: string) => cyan(code));
+/**
+ * Prose reflows to the terminal's width (the source's own line breaks are not kept, blank lines are);
+ * `code` in prose shows in cyan, the way docs show it.
+ */
+function prose(text: string, width = columns()): string {
+  return wrap(dedent(text), width)
+    .join('\n')
+    .replace(/`([^`\n]+)`/g, (_, code: string) => cyan(code));
 }
 
 export function elapsed(ctx: NotebookContext): string {
@@ -23,14 +27,16 @@ export function printCell(ctx: NotebookContext | undefined, title: string, text?
   const out: string[] = [];
   if (ctx && ctx.index >= 0) out.push(dim(`   ⏱ ${elapsed(ctx)}`));
   const n = ctx ? ctx.index + 2 : 0;
+  const width = columns();
   const head = ctx ? `[${n}/${ctx.cells.length}] ${title}` : title;
-  out.push('', bold(`── ${head} ${'─'.repeat(Math.max(3, WIDTH - head.length - 4))}`));
+  out.push('', bold(cut(`── ${head} ${'─'.repeat(Math.max(3, width - 2 - head.length - 4))}`, width)));
   if (text) out.push(prose(text), '');
   const source = ctx?.cells[n - 1];
   if (source && source.lines.length > 0) {
-    const width = String(source.lines[source.lines.length - 1]?.n ?? 0).length;
-    for (const line of source.lines) out.push(dim(`${String(line.n).padStart(width)} │ `) + line.text);
-    out.push(dim(`${' '.repeat(width)} ▼`));
+    const gutter = String(source.lines[source.lines.length - 1]?.n ?? 0).length;
+    // A code line that does not fit is cut with `…`: wrapping code mid-word would change what it says.
+    for (const line of source.lines) out.push(dim(`${String(line.n).padStart(gutter)} │ `) + cut(line.text, width - gutter - 3));
+    out.push(dim(`${' '.repeat(gutter)} ▼`));
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (ctx) {

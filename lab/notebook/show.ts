@@ -1,5 +1,6 @@
 /** Pretty output for notebook cells: tables for rows, coloured inspection for everything else. */
 import { inspect } from 'node:util';
+import { columns, cut } from '../cli/layout.ts';
 import { colours, dim } from '../cli/style.ts';
 
 const MAX_CELL = 48;
@@ -24,12 +25,14 @@ export function table(rows: readonly Record<string, unknown>[]): string {
   return [rule('┌', '┬', '┐'), line(columns), rule('├', '┼', '┤'), ...body.map(line), rule('└', '┴', '┘')].join('\n');
 }
 
-export function format(value: unknown): string {
+/** Output fits the terminal: a table wider than the window is cut at its edge with `…`. */
+export function format(value: unknown, width = columns()): string {
   const rows = isPlainRecord(value) && Array.isArray(value.rows) ? value.rows : value;
   if (Array.isArray(rows) && rows.length > 0 && rows.every(isPlainRecord)) {
     const nested = rows.some((row) => Object.values(row).some((v) => isPlainRecord(v) || Array.isArray(v)));
-    if (!nested) return `${table(rows)}\n${dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})`)}`;
+    if (!nested) return `${table(rows).split('\n').map((l) => cut(l, width)).join('\n')}\n${dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})`)}`;
   }
   if (typeof value === 'string') return value;
-  return inspect(value, { depth: 6, colors: colours, compact: 3, breakLength: 100, sorted: false });
+  const text = inspect(value, { depth: 6, colors: colours, compact: 3, breakLength: width, sorted: false });
+  return text.split('\n').map((l) => cut(l, width)).join('\n');
 }

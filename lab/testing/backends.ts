@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../lesson.ts';
 import type { MongoServer, RedisConnection, Sql } from '../backends/types.ts';
 import { BackendNotReadyError, BackendNotRequestedError } from '../backends/errors.ts';
-import { openBackends } from '../backends/index.ts';
+import { openBackends, ownName } from '../backends/index.ts';
 import type { Backends } from '../backends/index.ts';
 import type { OpenedRedis } from '../backends/redis.ts';
 import './global-setup.ts';
@@ -31,23 +31,28 @@ export interface BackendHandles {
   readonly sql: Sql;
 }
 
-/** Redis database index for this worker on a real server: 1–15 by VITEST_POOL_ID, never 0 (yours). */
-export function redisDbForWorker(env: NodeJS.ProcessEnv = process.env): number {
-  const id = Number.parseInt(env['VITEST_POOL_ID'] ?? env['VITEST_WORKER_ID'] ?? '1', 10);
-  return 1 + ((Number.isFinite(id) && id > 0 ? id - 1 : 0) % 15);
-}
-
-/** `lab_<file-stem>_<random>`: a name valid as a MongoDB database and as an unquoted SQL schema. */
+/**
+ * `lab_<host>_<pid>_<start>_<file-stem>` (isolation.ts): a name of this worker's own, valid as a MongoDB
+ * database, an unquoted SQL schema and (with `:`) a Redis key prefix; a killed run's names are swept later.
+ */
 export function isolatedName(filePath: string): string {
   const stem = basename(filePath)
     .replace(/\.(test|spec)\.[cm]?[jt]sx?$/, '')
     .replace(/\.[^.]+$/, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 30);
-  return `lab_${stem || 'file'}_${Math.random().toString(36).slice(2, 10)}`;
+    .slice(0, 24) || 'file';
+  // A second useBackends() in the same file gets a name of its own.
+  const n = (namesTaken.get(stem) ?? 0) + 1;
+  namesTaken.set(stem, n);
+  return ownName(n === 1 ? stem : `${stem}_${n}`);
 }
+
+const namesTaken = new Map<string, number>();
+
+/** Set by the warm runner: databases stay open between runs of the same file, in this thread. */
+const WARM = process.env['NOSQL_LAB_WARM'] === '1';
+const warmBackends = new Map<string, { name: string; opened: Backends }>();
+/** Which useBackends() of the file this is, in order, so a second call in a file gets its own. */
+let warmSlot = 0;
 
 export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv = process.env): BackendHandles {
   let opened: Backends | undefined;
@@ -64,6 +69,14 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
 
   // Vitest wants an object pattern for the first (fixtures) argument; the file comes in the second.
   beforeAll(async ({}, suite) => {
+    // The warm runner (lab/checks/warm) runs the same file again and again: keep its databases open.
+    const warmKey = `${suite.file.filepath}|${needs.join(',')}|${warmSlot++}`;
+    const kept = WARM ? warmBackends.get(warmKey) : undefined;
+    if (kept) {
+      ({ name, opened } = kept);
+      state = 'open';
+      return;
+    }
     name = isolatedName(suite.file.filepath);
     let mongoServer: MongoServer | undefined;
     if (needs.includes('mongo')) {
@@ -73,11 +86,10 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
     }
     opened = await openBackends(needs, {
       env,
-      dbName: name,
+      isolate: name,
       ...(mongoServer ? { mongoServer } : {}),
-      redis: { keyspace: env['REDIS_URL'] ? redisDbForWorker(env) : name },
-      sql: { schema: name },
     });
+    if (WARM) warmBackends.set(warmKey, { name, opened });
     state = 'open';
   });
 
@@ -95,12 +107,22 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
     const b = opened;
     state = 'closed';
     opened = undefined;
+    warmSlot = 0;
     if (!b) return;
+    if (WARM) {
+      // Empty for the next run, still open.
+      await Promise.all([
+        b.mongo?.dropDatabase().catch(() => undefined),
+        b.sql?.exec(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name};`).catch(() => undefined),
+        b.redisConnection ? resetRedis(b.redisConnection).catch(() => undefined) : undefined,
+      ]);
+      return;
+    }
     try {
       await Promise.all([
         b.mongo?.dropDatabase().catch(() => undefined),
         b.sql?.exec(`DROP SCHEMA IF EXISTS ${name} CASCADE`).catch(() => undefined),
-        b.redis?.flushdb().catch(() => undefined),
+        b.redisConnection ? resetRedis(b.redisConnection).catch(() => undefined) : undefined,
       ]);
     } finally {
       await b.close();
@@ -129,5 +151,6 @@ export function useBackends(needs: readonly Database[], env: NodeJS.ProcessEnv =
 async function resetRedis(connection: RedisConnection): Promise<void> {
   const opened = connection as Partial<OpenedRedis>;
   if (opened.closeDuplicates) await opened.closeDuplicates();
-  await connection.redis.flushdb();
+  // Only this file's own keys: its prefix on a real server, its private keyspace on the mock.
+  await opened.clear?.();
 }

@@ -33,7 +33,9 @@ export interface GlobalSetupOptions {
 export default async function setup(project: Provider, options: GlobalSetupOptions = {}): Promise<() => Promise<void>> {
   const env = options.env ?? process.env;
   const server = await resolveMongoServer(env, options.mongo);
-  const summary = describeBackends({ mongo: server.label, redis: redisLabel(env), sql: sqlLabel(env) });
+  const real = Boolean(env['MONGODB_URI'] || env['REDIS_URL'] || env['DATABASE_URL']);
+  const own = real ? ' — each test file in its own schema, database and Redis key prefix (lab_<host>_<pid>_…), removed after it' : '';
+  const summary = `${describeBackends({ mongo: server.label, redis: redisLabel(env), sql: sqlLabel(env) })}${own}`;
   project.provide('mongoUri', server.uri);
   project.provide('backendsSummary', summary);
   (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)))(`Backends: ${summary}`);

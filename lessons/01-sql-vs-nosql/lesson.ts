@@ -23,7 +23,7 @@ export default defineLesson({
         'Which SQL statement adds a row, and which columns does `users` have? The notebook cell "PostgreSQL: a table first, then rows" creates it.',
         'What happens to the SQL text if you paste in the name `Seán O\'Brien`? Write `$1`, `$2`, … in the text and pass the values as the second argument of `sql.query`.',
         'A field the user lacks must become NULL, not `undefined`: pass `user.email ?? null`, and `user.preferences?.theme ?? null` for the `theme` column.',
-        'Almost there: `sql.query<{ id: number }>(\'INSERT INTO users (name, email, age, phone, theme) VALUES ($1, $2, $3, $4, $5) RETURNING id\', [...])`, then return `rows[0].id`.',
+        'Almost there: `const { rows } = await sql.query<{ id: number }>(\'INSERT INTO users (name, email, age, phone, theme) VALUES ($1, $2, $3, $4, $5) RETURNING id\', [user.name, user.email ?? null, user.age ?? null, user.phone ?? null, user.preferences?.theme ?? null]);` then `return rows[0]!.id;` (RETURNING gives exactly one row; the `!` tells TypeScript so).',
       ],
     },
     {

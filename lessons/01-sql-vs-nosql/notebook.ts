@@ -13,7 +13,11 @@ cell('Three databases, one pair of users', `
 `);
 const { mongo, redis, sql } = await backends();
 const alice = { name: 'Alice', email: 'alice@example.com', age: 28 };
-const bob = { name: 'Bob', phone: '+1234567890', preferences: { theme: 'dark' } };
+const bob = {
+  name: 'Bob',
+  phone: '+1234567890',
+  preferences: { theme: 'dark' },
+};
 show({ alice, bob });
 
 cell('PostgreSQL: a table first, then rows', `
@@ -32,9 +36,11 @@ await sql.exec(`
     phone text,
     theme text
   )`);
-const insertAlice = 'INSERT INTO users (name, email, age) VALUES ($1, $2, $3)';
+const insertAlice =
+  'INSERT INTO users (name, email, age) VALUES ($1, $2, $3)';
 await sql.query(insertAlice, [alice.name, alice.email, alice.age]);
-const insertBob = 'INSERT INTO users (name, phone, theme) VALUES ($1, $2, $3)';
+const insertBob =
+  'INSERT INTO users (name, phone, theme) VALUES ($1, $2, $3)';
 await sql.query(insertBob, [bob.name, bob.phone, bob.preferences.theme]);
 show(await sql.query('SELECT * FROM users ORDER BY id'));
 // #endregion sql-rows
@@ -60,8 +66,12 @@ cell('Redis: one hash per user, under a namespaced key', `
 `);
 // #region redis-hash
 await redis.del('user:1', 'user:2');
-await redis.hset('user:1', { name: alice.name, email: alice.email, age: alice.age });
-await redis.hset('user:2', { name: bob.name, phone: bob.phone, theme: bob.preferences.theme });
+await redis.hset('user:1', {
+  name: alice.name, email: alice.email, age: alice.age,
+});
+await redis.hset('user:2', {
+  name: bob.name, phone: bob.phone, theme: bob.preferences.theme,
+});
 show([
   { key: 'user:1', ...(await redis.hgetall('user:1')) },
   { key: 'user:2', ...(await redis.hgetall('user:2')) },
@@ -75,10 +85,14 @@ cell('Where the missing fields went', `
   has; MongoDB and Redis find no field at all.
 `);
 // #region missing-fields
-show(await sql.query('SELECT name FROM users WHERE email IS NULL'), 'PostgreSQL: email IS NULL');
+const noEmailRows = 'SELECT name FROM users WHERE email IS NULL';
+show(await sql.query(noEmailRows), 'PostgreSQL: email IS NULL');
 const noEmail = { email: { $exists: false } };
-show(await users.find(noEmail, { projection: { _id: 0, name: 1 } }).toArray(), 'MongoDB: email does not exist');
-show(await redis.hexists('user:2', 'email'), 'Redis: HEXISTS user:2 email (1 = yes, 0 = no)');
+const nameOnly = { projection: { _id: 0, name: 1 } };
+const noEmailDocs = await users.find(noEmail, nameOnly).toArray();
+show(noEmailDocs, 'MongoDB: no email field');
+const bobHasEmail = await redis.hexists('user:2', 'email');
+show(bobHasEmail, 'Redis: HEXISTS (1 = yes, 0 = no)');
 // #endregion missing-fields
 
 cell('A new field, the SQL way: ALTER TABLE', `
@@ -87,7 +101,9 @@ cell('A new field, the SQL way: ALTER TABLE', `
 `);
 // #region alter-table
 await sql.exec('ALTER TABLE users ADD COLUMN created_at timestamptz');
-show(await sql.query('SELECT id, name, created_at FROM users ORDER BY id'));
+show(await sql.query(
+  'SELECT id, name, created_at FROM users ORDER BY id',
+));
 // #endregion alter-table
 note(`
   ALTER TABLE locks the table while it runs. Here that is a blink; the article warns that on a
@@ -99,7 +115,10 @@ cell('A new field, the document way: just write it', `
   others stay as they were.
 `);
 // #region set-field
-await users.updateOne({ email: alice.email }, { $set: { created_at: new Date() } });
+await users.updateOne(
+  { email: alice.email },
+  { $set: { created_at: new Date() } },
+);
 show(await users.find({}, { projection: { _id: 0 } }).toArray());
 // #endregion set-field
 note(`
@@ -121,7 +140,8 @@ await sql.exec(`
   )`);
 const aliceId = 1; // her row's id, from the first INSERT in this lesson
 await sql.query(
-  'INSERT INTO orders (user_id, item, quantity) VALUES ($1, $2, $3), ($1, $4, $5)',
+  `INSERT INTO orders (user_id, item, quantity)
+   VALUES ($1, $2, $3), ($1, $4, $5)`,
   [aliceId, 'keyboard', 1, 'mouse', 2],
 );
 show(await sql.query(`
@@ -136,9 +156,13 @@ cell('Related data, the document way: embed', `
   with no join.
 `);
 // #region embed
-const orders = [{ item: 'keyboard', quantity: 1 }, { item: 'mouse', quantity: 2 }];
+const orders = [
+  { item: 'keyboard', quantity: 1 },
+  { item: 'mouse', quantity: 2 },
+];
 await users.updateOne({ email: alice.email }, { $set: { orders } });
-show(await users.findOne({ email: alice.email }, { projection: { _id: 0, name: 1, orders: 1 } }));
+const withOrders = { projection: { _id: 0, name: 1, orders: 1 } };
+show(await users.findOne({ email: alice.email }, withOrders));
 // #endregion embed
 note(`
   The price: an array that keeps growing, and data shared between users copied into each of them.
@@ -150,12 +174,18 @@ cell("The article's comparison", `
   the rows about structure are what you just saw; the latency row is a number to measure.
 `);
 show([
-  { aspect: 'data model', SQL: 'fixed-column tables', MongoDB: 'documents (BSON)', Redis: 'keys → values' },
-  { aspect: 'schema', SQL: 'rigid, up front', MongoDB: 'flexible, evolves', Redis: 'none' },
-  { aspect: 'transactions', SQL: 'ACID across rows', MongoDB: 'ACID per document', Redis: 'atomic operations' },
-  { aspect: 'latency *', SQL: '5–100 ms', MongoDB: '10–50 ms', Redis: '0.1–1 ms' },
-  { aspect: 'storage', SQL: 'disk', MongoDB: 'disk', Redis: 'RAM (+ disk opt.)' },
-  { aspect: 'best for', SQL: 'structured, reports', MongoDB: 'semi-structured', Redis: 'caching, sessions' },
+  { aspect: 'data model', SQL: 'fixed-column tables',
+    MongoDB: 'documents (BSON)', Redis: 'keys → values' },
+  { aspect: 'schema', SQL: 'rigid, up front',
+    MongoDB: 'flexible, evolves', Redis: 'none' },
+  { aspect: 'transactions', SQL: 'ACID across rows',
+    MongoDB: 'ACID per document', Redis: 'atomic operations' },
+  { aspect: 'latency *', SQL: '5–100 ms',
+    MongoDB: '10–50 ms', Redis: '0.1–1 ms' },
+  { aspect: 'storage', SQL: 'disk',
+    MongoDB: 'disk', Redis: 'RAM (+ disk opt.)' },
+  { aspect: 'best for', SQL: 'structured, reports',
+    MongoDB: 'semi-structured', Redis: 'caching, sessions' },
 ]);
 note(`
   * The article's claim, not a measurement: lesson 12 measures reads on your machine. MongoDB has
@@ -168,7 +198,7 @@ cell('One round-trip, on this machine', `
   these numbers say little about servers; lesson 12 measures real ones properly.
 `);
 // #region round-trip
-async function medianMs(read: () => Promise<unknown>, times = 25): Promise<string> {
+async function medianMs(read: () => Promise<unknown>, times = 25) {
   const samples: number[] = [];
   for (let i = 0; i < times; i++) {
     const start = performance.now();
@@ -178,12 +208,16 @@ async function medianMs(read: () => Promise<unknown>, times = 25): Promise<strin
   return `${samples.sort((a, b) => a - b)[times >> 1]?.toFixed(3)} ms`;
 }
 const reads = {
-  'PostgreSQL: SELECT … WHERE id = $1': () => sql.query('SELECT name FROM users WHERE id = $1', [aliceId]),
-  'MongoDB: findOne({ email })': () => users.findOne({ email: alice.email }),
+  'PostgreSQL: SELECT … WHERE id = $1': () =>
+    sql.query('SELECT name FROM users WHERE id = $1', [aliceId]),
+  'MongoDB: findOne({ email })': () =>
+    users.findOne({ email: alice.email }),
   'Redis: HGETALL user:1': () => redis.hgetall('user:1'),
 };
 const timings = [];
-for (const [read, run] of Object.entries(reads)) timings.push({ read, median: await medianMs(run) });
+for (const [read, run] of Object.entries(reads)) {
+  timings.push({ read, median: await medianMs(run) });
+}
 show(timings);
 // #endregion round-trip
 

@@ -39,7 +39,7 @@ import { connectRedis, redisLabel } from '../../lab/backends/redis.ts';
 import { openSql, pgliteSnapshotPath, sqlLabel } from '../../lab/backends/sql.ts';
 import { describeUrl } from '../../lab/backends/where.ts';
 import setup from '../../lab/testing/global-setup.ts';
-import { isolatedName, redisDbForWorker, useBackends } from '../../lab/testing/backends.ts';
+import { isolatedName, useBackends } from '../../lab/testing/backends.ts';
 
 const env = process.env;
 const realRedis = Boolean(env['REDIS_URL']);
@@ -749,12 +749,12 @@ describe('useBackends', () => {
   });
 
   it("gives the file its own database, keyspace and schema", async () => {
-    expect(backends.mongo.databaseName).toMatch(/^lab_backends_[a-z0-9]{8}$/);
+    expect(backends.mongo.databaseName).toMatch(new RegExp(`^lab_[0-9a-f]{4}_${process.pid}_[0-9a-z]+_backends$`));
     expect((await backends.sql.query('SELECT current_schema() AS s')).rows).toEqual([
       { s: backends.mongo.databaseName },
     ]);
     expect(backends.mongoClient.db(backends.mongo.databaseName).databaseName).toBe(backends.mongo.databaseName);
-    if (realRedis) expect(backends.redis.options.db).toBe(redisDbForWorker());
+    if (realRedis) expect(backends.redis.options.keyPrefix).toBe(`${backends.mongo.databaseName}:`);
     expect(backends.redisConnection.redis).toBe(backends.redis);
   });
 
@@ -770,7 +770,7 @@ describe('useBackends', () => {
 
   it('the next test starts clean: nothing from the previous one is left', async () => {
     expect(await backends.mongo.collection('users').countDocuments()).toBe(0);
-    expect(await backends.redis.dbsize()).toBe(0);
+    expect(await backends.redis.keys('*')).toEqual([]);
     expect(await redisOnly.redis.get('mine')).toBeNull();
     expect((await backends.sql.query("SELECT to_regclass('users') AS t")).rows).toEqual([{ t: null }]);
     expect(await backends.redis.publish('chat', 'anyone?')).toBe(0);
@@ -779,14 +779,9 @@ describe('useBackends', () => {
 });
 
 describe('naming helpers', () => {
-  it('isolatedName makes a MongoDB- and SQL-safe name from the file name', () => {
-    expect(isolatedName('/x/test/07-Redis basics.test.ts')).toMatch(/^lab_07_redis_basics_[a-z0-9]{8}$/);
-  });
-
-  it('redisDbForWorker spreads workers over databases 1–15, never 0', () => {
-    expect(redisDbForWorker({ VITEST_POOL_ID: '1' })).toBe(1);
-    expect(redisDbForWorker({ VITEST_POOL_ID: '15' })).toBe(15);
-    expect(redisDbForWorker({ VITEST_POOL_ID: '16' })).toBe(1);
-    expect(redisDbForWorker({})).toBe(1);
+  it('isolatedName makes a MongoDB- and SQL-safe name from the file name that carries the owning process', () => {
+    const expected = new RegExp(`^lab_[0-9a-f]{4}_${process.pid}_[0-9a-z]+_07_redis_basics$`);
+    expect(isolatedName('/x/test/07-Redis basics.test.ts')).toMatch(expected);
+    expect(isolatedName('/x/test/07-Redis basics.test.ts')).toMatch(/_07_redis_basics_2$/);
   });
 });

@@ -5,9 +5,10 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from '../../lab/checks/explain.ts';
 import { runChecks, type CheckRun } from '../../lab/checks/run.ts';
+import { checkInThread } from '../../lab/checks/warm.ts';
 import { findLesson } from '../../lab/lessons.ts';
 import { SOLUTIONS_DIR, STATE_DIR } from '../../lab/paths.ts';
 import { starterText } from '../../lab/starters.ts';
@@ -29,73 +30,118 @@ function broken(name: string, edits: ReadonlyArray<readonly [string, string]>): 
   return dir;
 }
 
+type Runner = typeof runChecks;
+/** The CLI checks on a thread of its own process; instructors' runs (and NOSQL_LAB_CHECKS=process) use a vitest child. */
+const RUNNERS: ReadonlyArray<readonly [string, Runner]> = [
+  ['a vitest child process', runChecks],
+  ['a thread of the CLI', checkInThread],
+];
+let runner: Runner = runChecks;
+
 async function check(target: string, taskTimeoutMs?: number): Promise<CheckRun> {
   const lesson = await findLesson('1');
-  return runChecks(lesson, { target, ...(taskTimeoutMs ? { taskTimeoutMs } : {}) });
+  return runner(lesson, { target, ...(taskTimeoutMs ? { taskTimeoutMs } : {}) });
 }
 
 const ROW = 'export async function saveUserRow(sql: Sql, user: User): Promise<number> {';
 const DOC = 'export async function saveUserDocument(db: Db, user: User): Promise<ObjectId> {';
 
-afterAll(() => rmSync(fixtures, { recursive: true, force: true }));
+/** Process groups of check runs: killed after the tests, so a failing test leaves no spinning worker. */
+const groups: number[] = [];
 
-describe('a learner file that does not parse', () => {
-  it('fails every task with the syntax error and its line, instead of crashing the run', async () => {
-    const target = broken('syntax', [[DOC, `${DOC}\n  const x = ;`]]);
-    const line = solution.split('\n').indexOf(DOC) + 2;
+/** `pid pgid ppid args` of the processes still in process group `pgid`, after a moment for killed ones to go. */
+async function survivorsOf(pgid: number): Promise<string[]> {
+  const { execFileSync } = await import('node:child_process');
+  const list = (): string[] =>
+    execFileSync('ps', ['-eo', 'pid=,pgid=,ppid=,stat=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => {
+        const [, group, , stat] = l.split(/\s+/);
+        return Number(group) === pgid && !stat?.startsWith('Z');
+      });
+  for (let i = 0; i < 10 && list().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return list();
+}
 
-    const run = await check(target);
-
-    expect(run.tasks.map((t) => t.state)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
-    const error = run.tasks[0]?.tests[0]?.errors[0];
-    expect(error?.message).toContain('could not be loaded');
-    expect(error?.message).toContain(`exercise.ts:${line}:`);
-  }, 60_000);
+afterAll(() => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
+  rmSync(fixtures, { recursive: true, force: true });
 });
 
-describe('learner code that misbehaves at run time', () => {
-  it('names a thrown string, a process.exit, a missing export and an un-awaited rejection, and still runs the other tasks', async () => {
-    const target = broken('misbehaves', [
-      [ROW, `${ROW}\n  if (user.name) throw 'oops';`],
-      [DOC, `${DOC}\n  if (user.name) process.exit(3);`],
-      ['export async function saveUserHash(', 'export async function saveUserHashRenamed('],
-      ['export async function findOrdersJoined(sql: Sql, email: string): Promise<Order[]> {', "export async function findOrdersJoined(sql: Sql, email: string): Promise<Order[]> {\n  void Promise.reject(new Error('nobody awaited me'));"],
-    ]);
+describe.each(RUNNERS)('checks run on %s', (_, chosen) => {
+  beforeAll(() => {
+    runner = chosen;
+  });
 
-    const run = await check(target);
+  describe('a learner file that does not parse', () => {
+    it('fails every task with the syntax error and its line, instead of crashing the run', async () => {
+      const target = broken('syntax', [[DOC, `${DOC}\n  const x = ;`]]);
+      const line = solution.split('\n').indexOf(DOC) + 2;
 
-    const headline = (task: number): string => explain(run.tasks[task]?.tests.find((t) => t.state === 'failed')?.errors[0] ?? { name: '', message: '' }).headline;
-    expect(run.tasks.map((t) => t.state)).toEqual(['failed', 'failed', 'failed', 'passed', 'passed']);
-    expect(headline(0)).toMatch(/threw "oops", which is not an Error/);
-    expect(headline(1)).toMatch(/called process\.exit\(3\)/);
-    expect(headline(2)).toMatch(/has no export named `saveUserHash`.*saveUserHashRenamed/);
-    expect(run.errors.map((e) => explain(e).headline)).toEqual([expect.stringMatching(/rejected and nothing awaited it: "nobody awaited me"/)]);
-  }, 60_000);
-});
+      const run = await check(target);
 
-describe('an infinite loop in learner code', () => {
-  it('is stopped after the time limit, names the task it was in, and leaves no process behind', async () => {
-    const target = broken('loop', [[DOC, `${DOC}\n  while (user.name) { /* forever */ }`]]);
+      expect(run.tasks.map((t) => t.state)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
+      const error = run.tasks[0]?.tests[0]?.errors[0];
+      expect(error?.message).toContain('could not be loaded');
+      expect(error?.message).toContain(`exercise.ts:${line}:`);
+    }, 60_000);
+  });
 
-    const run = await check(target, 2000);
+  describe('learner code that misbehaves at run time', () => {
+    it('names a thrown string, a process.exit, a missing export and an un-awaited rejection, and still runs the other tasks', async () => {
+      const target = broken('misbehaves', [
+        [ROW, `${ROW}\n  if (user.name) throw 'oops';`],
+        [DOC, `${DOC}\n  if (user.name) process.exit(3);`],
+        ['export async function saveUserHash(', 'export async function saveUserHashRenamed('],
+        ['export async function findOrdersJoined(sql: Sql, email: string): Promise<Order[]> {', "export async function findOrdersJoined(sql: Sql, email: string): Promise<Order[]> {\n  void Promise.reject(new Error('nobody awaited me'));"],
+      ]);
 
-    expect(run.timedOut).toMatchObject({ task: 'Save a user as a document', seconds: 2 });
-    expect(run.tasks.map((t) => t.state)).toEqual(['passed', 'timeout', 'not-run', 'not-run', 'not-run']);
-    const { execFileSync } = await import('node:child_process');
-    const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    expect(processes.split('\n').filter((p) => p.includes(target))).toEqual([]);
-  }, 60_000);
-});
+      const run = await check(target);
 
-describe('the untouched starter', () => {
-  it('shows every task as not started (TODO), not as a crash', async () => {
-    const dir = join(fixtures, 'starter');
-    mkdirSync(join(dir, LESSON), { recursive: true });
-    writeFileSync(join(dir, LESSON, 'exercise.ts'), starterText(`lessons/${LESSON}/exercise.ts`));
+      const headline = (task: number): string => explain(run.tasks[task]?.tests.find((t) => t.state === 'failed')?.errors[0] ?? { name: '', message: '' }).headline;
+      expect(run.tasks.map((t) => t.state)).toEqual(['failed', 'failed', 'failed', 'passed', 'passed']);
+      expect(headline(0)).toMatch(/threw "oops", which is not an Error/);
+      expect(headline(1)).toMatch(/called process\.exit\(3\)/);
+      expect(headline(2)).toMatch(/has no export named `saveUserHash`.*saveUserHashRenamed/);
+      expect(run.errors.map((e) => explain(e).headline)).toEqual([expect.stringMatching(/rejected and nothing awaited it: "nobody awaited me"/)]);
+    }, 60_000);
+  });
 
-    const run = await check(dir);
+  describe('an infinite loop in learner code', () => {
+    it('is stopped after the time limit, names the task it was in, and leaves no process behind', async () => {
+      const target = broken('loop', [[DOC, `${DOC}\n  while (user.name) { /* forever */ }`]]);
 
-    expect(run.errors).toEqual([]);
-    expect(run.tasks.map((t) => t.state)).toEqual(['todo', 'todo', 'todo', 'todo', 'todo']);
-  }, 60_000);
+      const run = await check(target, 2000);
+
+      expect(run.timedOut).toMatchObject({ task: 'Save a user as a document', seconds: 2 });
+      expect(run.tasks.map((t) => t.state)).toEqual(['passed', 'timeout', 'not-run', 'not-run', 'not-run']);
+      // The check process leads its own process group; vitest's worker (the one in the loop) is in it, and
+      // stays in it when it is orphaned. Nothing of that group may be left.
+      if (chosen === runChecks) {
+        expect(run.pid).toBeGreaterThan(0);
+        groups.push(run.pid ?? 0);
+        expect(await survivorsOf(run.pid ?? 0)).toEqual([]);
+      }
+    }, 60_000);
+  });
+
+  describe('the untouched starter', () => {
+    it('shows every task as not started (TODO), not as a crash', async () => {
+      const dir = join(fixtures, 'starter');
+      mkdirSync(join(dir, LESSON), { recursive: true });
+      writeFileSync(join(dir, LESSON, 'exercise.ts'), starterText(`lessons/${LESSON}/exercise.ts`));
+
+      const run = await check(dir);
+
+      expect(run.errors).toEqual([]);
+      expect(run.tasks.map((t) => t.state)).toEqual(['todo', 'todo', 'todo', 'todo', 'todo']);
+    }, 60_000);
+  });
 });

@@ -96,10 +96,10 @@ export function lessonCommand(dir: string, args: readonly string[]): string[] {
   return [...command, ...words, ...args];
 }
 
-function spawnCli(dir: string, args: readonly string[]): ChildProcess {
+function spawnCli(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, lessonCommand(dir, args), {
     cwd: dir,
-    env: learnerEnv(),
+    env: { ...learnerEnv(), ...env },
     // Its own process group, like a command a terminal starts: Ctrl-C goes to the group.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,8 +137,8 @@ export interface RunningCli {
   readonly exited: Promise<CliResult>;
 }
 
-export function startCli(dir: string, args: readonly string[]): RunningCli {
-  const child = spawnCli(dir, args);
+export function startCli(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawnCli(dir, args, env);
   live.add(child);
   let stdout = '';
   let stderr = '';
@@ -192,8 +192,8 @@ export function startCli(dir: string, args: readonly string[]): RunningCli {
 }
 
 /** Runs the CLI to the end; a CLI still running after `ms` is killed and the run rejects with its output. */
-export async function runCli(dir: string, args: readonly string[], ms = 50_000): Promise<CliResult> {
-  const cli = startCli(dir, args);
+export async function runCli(dir: string, args: readonly string[], ms = 50_000, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const cli = startCli(dir, args, env);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -1,0 +1,54 @@
+/**
+ * The code a task's last hint gives the learner must compile where they would type it: each code span
+ * of every lesson's last hints, placed at the end of the solution's functions (lab/grading/hints.ts).
+ * A lesson added later is covered without a change here.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkHintCode, codeSpans, lastHintCode, looksLikeCode } from '../../lab/grading/hints.ts';
+import { loadLessons } from '../../lab/lessons.ts';
+import type { Lesson } from '../../lab/lesson.ts';
+
+const lessons = await loadLessons();
+
+describe('the code in the last hint of every task', () => {
+  it('type-checks inside the lesson solution, for every lesson in the course', () => {
+    const expected: unknown[] = [];
+
+    const problems = checkHintCode(lessons);
+
+    expect(problems).toEqual(expected);
+  }, 60_000);
+
+  it('finds code to check in the last hints of lesson 01', () => {
+    const spans = lastHintCode(lessons.filter((l) => l.number === 1));
+
+    expect(spans.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('fails a hint whose code does not compile there (rows[0].id under noUncheckedIndexedAccess, a [...] sketch)', () => {
+    const lesson = lessons.find((l) => l.number === 1) as Lesson;
+    const first = lesson.tasks[0];
+    expect(first).toBeDefined();
+    const broken: Lesson = {
+      ...lesson,
+      tasks: [{ ...first!, hints: ['Almost there: `sql.query(\'SELECT 1\', [...])`, then `return rows[0].id;`'] }],
+    };
+
+    const problems = checkHintCode([broken]);
+
+    const expected = [
+      expect.objectContaining({ code: "sql.query('SELECT 1', [...])", errors: [expect.stringMatching(/does not parse/)] }),
+      expect.objectContaining({ code: 'return rows[0].id;', errors: [expect.stringMatching(/^TS2532 /)] }),
+    ];
+    expect(problems).toEqual(expected);
+  }, 60_000);
+});
+
+describe('what counts as code in a hint', () => {
+  it('takes expressions and statements, and leaves names, SQL, Redis commands, key patterns and … sketches', () => {
+    const spans = codeSpans('Use `insertOne`, `SELECT * FROM t`, `HSET user:1 a b`, `user:<id>`, `f(…)`, `rows[0]!.id`, `a ?? b` and `await redis.hset(key, fields)`.');
+
+    const expected = ['rows[0]!.id', 'a ?? b', 'await redis.hset(key, fields)'];
+    expect(spans.filter(looksLikeCode)).toEqual(expected);
+  });
+});
