@@ -117,6 +117,8 @@ export function reportLines(lesson: Lesson, run: CheckRun, file: string, options
     if (types.length > 0) out.push('', ...say(`Lesson ${number} is not complete while it has type errors (${types.length}, listed above).`, width).map(yellow));
     out.push('', ...say(`Stuck? ${cyan(unbroken(`npm run lesson ${number} -- --hint`))} · re-check on save: ${cyan(unbroken(`npm run lesson ${number} -- --watch`))}`, width).map(dim));
   }
+  // Always the last line, plain: GitHub Classroom's graders and scripts read it.
+  out.push('', `Points ${s.points}/${s.total}`);
   return out;
 }
 

@@ -17,6 +17,7 @@ import {
 import { freePort } from '../backends/free-port.ts';
 import { describeUrl } from '../backends/where.ts';
 import { runChecks, verdict, type CheckRun } from '../checks/run.ts';
+import { runsInThread } from '../checks/runner.ts';
 import { typeCheckInBackground, type CompileError } from '../checks/types.ts';
 import { lessonId, type Database, type Lesson } from '../lesson.ts';
 import { lessonFolders } from '../lessons.ts';
@@ -58,9 +59,9 @@ export function backendsLine(summary: string): string {
 /** Types and tests of the exercise files, side by side; the result is recorded as progress. */
 export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}, types?: Promise<CompileError[]>): Promise<CheckRun> {
   const typing = types ?? typeCheckInBackground(exerciseFiles(lesson, target));
-  // The tests run on a thread of this process (lab/checks/warm.ts); NOSQL_LAB_CHECKS=process runs them in a
-  // vitest child process instead, as instructors' `npx vitest` does.
-  const runner = process.env.NOSQL_LAB_CHECKS === 'process' ? runChecks : (await import('../checks/warm.ts')).checkInThread;
+  // The tests run on a thread of this process (lab/checks/warm.ts), or in a vitest child process, as
+  // instructors' `npx vitest` runs them, when the test file needs more of vitest (lab/checks/runner.ts).
+  const runner = runsInThread(lesson) ? (await import('../checks/warm.ts')).checkInThread : runChecks;
   const run = { ...(await runner(lesson, { target, env })), typeErrors: await typing };
   recordCheck(lesson, target, run);
   return run;

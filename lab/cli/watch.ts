@@ -7,7 +7,7 @@
 import { watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveMongoServer } from '../backends/index.ts';
-import { WarmChecks } from '../checks/warm.ts';
+import { checksFor } from '../checks/runner.ts';
 import { BackgroundTypeChecker } from '../checks/types.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { findLesson } from '../lessons.ts';
@@ -31,7 +31,7 @@ export async function watchLesson(lesson: Lesson, target: Target): Promise<numbe
 
 async function watchWith(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv): Promise<number> {
   const files = exerciseFiles(lesson, target);
-  const checks = new WarmChecks(lesson, target, env);
+  const checks = await checksFor(lesson, target, env);
   // Both off this thread: it serves the MongoDB emulator the checks talk to, and must not be blocked.
   const types = new BackgroundTypeChecker(files);
   const forgetChecks = onCleanup(async () => {
