@@ -127,7 +127,7 @@ export class Connection {
         this.timers.delete(t);
         this.send(out);
       }, wait);
-      t.unref();
+      t.unref?.(); // absent in a browser (the docs site runs the emulator in a Web Worker)
       this.timers.add(t);
       return;
     }

@@ -1,4 +1,26 @@
 import DefaultTheme from 'vitepress/theme';
+import { nextTick, onMounted, watch } from 'vue';
+import { useRoute, type Theme } from 'vitepress';
 import './custom.css';
 
-export default DefaultTheme;
+/** Lesson pages' notebook cells become runnable in the page (docs/.vitepress/inpage/). */
+export default {
+  extends: DefaultTheme,
+  setup() {
+    if (typeof document === 'undefined') return;
+    const route = useRoute();
+    const mount = (): void => {
+      void nextTick(async () => {
+        if (!document.querySelector('.nb-cell')) {
+          if (mounted) (await import('../inpage/cells.ts')).mountNotebook();
+          return;
+        }
+        mounted = true;
+        (await import('../inpage/cells.ts')).mountNotebook();
+      });
+    };
+    let mounted = false;
+    onMounted(mount);
+    watch(() => route.path, mount);
+  },
+} satisfies Theme;
