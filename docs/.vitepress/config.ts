@@ -62,14 +62,19 @@ function inPageRuntime() {
     { find: node('buffer'), replacement: pkg('buffer/index.js') },
     { find: node('events'), replacement: pkg('events/events.js') },
     { find: node('stream'), replacement: pkg('stream-browserify/index.js') },
-    { find: /^util$/, replacement: pkg('util/util.js') },
+    { find: node('util'), replacement: shim('util.ts') },
     { find: node('string_decoder'), replacement: pkg('string_decoder/lib/string_decoder.js') },
     { find: node('path'), replacement: pkg('path-browserify/index.js') },
-    { find: node('url'), replacement: pkg('url/url.js') },
+    { find: node('url'), replacement: shim('url.ts') },
     { find: node('timers'), replacement: pkg('timers-browserify/main.js') },
-    { find: node('crypto|zlib|http|https|fs|fs/promises|os|child_process|vm|worker_threads|module|perf_hooks|v8|tty'), replacement: shim('empty.ts') },
+    { find: node('crypto'), replacement: shim('crypto.ts') },
+    // ioredis-mock's own browser build carries crypto-browserify (for one SHA-1) and its own copies of
+    // buffer and stream: its Node build, bundled with the shims above, is about half the size.
+    { find: /^ioredis-mock$/, replacement: pkg('ioredis-mock/lib/index.js') },
+    { find: /^tmp$/, replacement: shim('tmp.ts') },
+    { find: /^readline-sync$/, replacement: shim('readline-sync.ts') },
+    { find: node('zlib|http|https|fs|fs/promises|os|child_process|vm|worker_threads|module|perf_hooks|v8|tty'), replacement: shim('empty.ts') },
     { find: /^whatwg-url$/, replacement: shim('whatwg-url.ts') },
-    { find: /^node:util$/, replacement: shim('util.ts') },
     { find: /^\.\.\/cli\/style\.ts$/, replacement: shim('style.ts') },
   ];
   return {

@@ -91,6 +91,19 @@ describe(`lesson ${LESSON}, run in the page`, () => {
     expect(result).toEqual(expected);
   });
 
+  it('runs Lua in the page: EVAL and a command defined with defineCommand', { timeout: 60_000 }, async () => {
+    const script = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+    await edit(4, [
+      "await redis.del('page:n');",
+      `redis.defineCommand('incrByTwice', { numberOfKeys: 1, lua: "${script}" });`,
+      `show({ eval: await redis.eval("${script}", 1, 'page:n', 2), defined: await redis.incrByTwice('page:n', 3) });`,
+    ].join('\n'));
+    const result = await click(4);
+
+    const expected = { state: 'done', output: '{ eval: 2, defined: 5 }', error: '' };
+    expect(result).toEqual(expected);
+  });
+
   it('reports errors the way the terminal does', { timeout: 60_000 }, async () => {
     const cases = [
       { code: "await users.createIndex({ email: 1 }, { unique: true });\nawait users.insertOne({ email: alice.email });", error: /MongoServerError: E11000 duplicate key.*code 11000/ },

@@ -51,11 +51,7 @@ async function openMongo(): Promise<{ client: MongoClient; db: Db; stop: () => v
 }
 
 async function openRedis(): Promise<Redis> {
-  // ioredis-mock's browser build calls require('fs' | 'path' | 'vm') while it loads (its issue #1465).
-  // It also reads `window.performance` and sets `window.Buffer`, and a worker has no `window`.
-  const g = globalThis as { require?: (name: string) => unknown; window?: unknown };
-  g.require ??= () => ({});
-  g.window ??= globalThis;
+  // Its Node build, bundled with the page's shims (see inPageRuntime() in ../config.ts).
   const { default: RedisMock } = await import('ioredis-mock');
   // A port of its own per page state: the mock shares one keyspace per host:port.
   return new RedisMock({ host: '127.0.0.1', port: redisPort++ }) as unknown as Redis;

@@ -9,6 +9,7 @@ import { format } from '../../../lab/notebook/show.ts';
 import { dedent } from '../../../lab/notebook/print.ts';
 import { openPageBackends, type PageBackends } from './backends.ts';
 import { compileCell } from './transform.ts';
+import { importFor, notebookImports } from './imports.ts';
 import { describeError } from './errors.ts';
 import { MAX_OUTPUT, type FromWorker, type ToWorker } from './protocol.ts';
 
@@ -36,6 +37,7 @@ backends.then(() => post({ type: 'ready', ms: performance.now() - opened }), () 
 
 function freshScope(): Record<string, unknown> {
   return {
+    ...notebookImports,
     backends: () => backends,
     show: (value: unknown, label?: string) => write(label ? `${label}\n${format(value)}\n` : `${format(value)}\n`),
     note: (prose: string) => post({ type: 'note', id: current, text: dedent(prose) }),
@@ -59,6 +61,7 @@ async function run(id: number, code: string, firstLine: number): Promise<void> {
     const compiled = compileCell(code);
     for (const name of compiled.declared) if (!(name in scope)) scope[name] = undefined;
     await backends;
+    await importFor(code, scope);
     await new AsyncFunction('__scope', `with (__scope) {${compiled.body}\n}`)(scope);
     post({ type: 'done', id, ok: true, ms: performance.now() - started });
   } catch (error) {

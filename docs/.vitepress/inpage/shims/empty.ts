@@ -2,7 +2,8 @@
 const empty: Record<string, unknown> = {};
 export default empty;
 export const promises = {};
-export const constants = {};
+// `tmp` (a dependency of ioredis-mock's Lua VM) reads os.constants.errno while it loads.
+export const constants = { errno: {}, signals: {} };
 export function platform(): string { return 'browser'; }
 export function release(): string { return ''; }
 export function type(): string { return 'Browser'; }
@@ -14,3 +15,6 @@ export function randomBytes(n: number): Uint8Array { return crypto.getRandomValu
 export function createHash(): never { throw new Error('No hashing in the page.'); }
 export function readFileSync(): never { throw new Error('No files in the page.'); }
 export function existsSync(): boolean { return false; }
+export function tmpdir(): string { return '/tmp'; }
+export function homedir(): string { return '/'; }
+export function endianness(): string { return 'LE'; }
