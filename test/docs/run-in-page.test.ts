@@ -110,6 +110,7 @@ describe(`lesson ${LESSON}, run in the page`, () => {
       // ioredis-mock, the terminal's offline Redis too, words a wrong-type error its own way (no WRONGTYPE).
       { code: "await redis.set('plain', 'x');\nawait redis.lpush('plain', 'a');", error: /Error: Key plain does not contain a list/ },
       { code: "await sql.query('SELECT nme FROM users');", error: /column "nme" does not exist.*SQLSTATE 42703.*character 8/ },
+      { code: 'const a = 1;\nnull.x;', error: new RegExp(`stopped at line ${(lesson.cells[2]?.lines[0]?.n ?? 0) + 1}: TypeError: Cannot read properties of null`) },
       { code: 'const a = 1;\nconst b = ;', error: new RegExp(`did not compile at line ${(lesson.cells[2]?.lines[0]?.n ?? 0) + 1}: SyntaxError`) },
     ];
     const errors: string[] = [];

@@ -13,6 +13,17 @@ interface Detailed {
   severity?: string;
 }
 
+/**
+ * The cell's own line an error was thrown from, when its stack shows it: the worker compiles a cell
+ * with `new AsyncFunction(...)`, whose source starts two lines before the cell's first line.
+ */
+function cellLine(error: unknown): number | undefined {
+  const stack = String((error as { stack?: unknown } | null)?.stack ?? '');
+  const m = /<anonymous>:(\d+):\d+/.exec(stack);
+  const line = m ? Number(m[1]) - 2 : undefined;
+  return line !== undefined && line >= 1 ? line : undefined;
+}
+
 export function describeError(error: unknown, firstLine: number): string {
   if (error instanceof CellSyntaxError) {
     const line = error.line === undefined ? '' : ` at line ${firstLine + error.line - 1}`;
@@ -25,5 +36,7 @@ export function describeError(error: unknown, firstLine: number): string {
   else if (typeof e.code === 'string' && e.severity) extra.push(`SQLSTATE ${e.code}`);
   if (e.position !== undefined && e.severity) extra.push(`at character ${e.position} of the query`);
   const message = (e.message ?? String(error)).split('\n')[0];
-  return `The cell stopped: ${name}: ${message}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
+  const line = cellLine(error);
+  const where = line === undefined ? '' : ` at line ${firstLine + line - 1}`;
+  return `The cell stopped${where}: ${name}: ${message}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
 }
