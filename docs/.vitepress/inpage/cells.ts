@@ -163,7 +163,7 @@ export class NotebookPage {
     host.className = 'nb-editor';
     block.after(host);
     block.hidden = true;
-    const editor: Editor = mountEditor(host, cell.original, () => void this.exclusive(() => this.run(cell)));
+    const editor: Editor = mountEditor(host, cell.original, cell.firstLine, () => void this.exclusive(() => this.run(cell)));
     cell.editor = editor;
   }
 

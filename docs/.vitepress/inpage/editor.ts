@@ -5,13 +5,14 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { javascript } from '@codemirror/lang-javascript';
 import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
 
-export function mountEditor(host: HTMLElement, text: string, run: () => void): { text(): string; set(text: string): void } {
+/** `firstLine` numbers the lines as the notebook file does, as the code listing above did. */
+export function mountEditor(host: HTMLElement, text: string, firstLine: number, run: () => void): { text(): string; set(text: string): void } {
   const view = new EditorView({
     parent: host,
     state: EditorState.create({
       doc: text,
       extensions: [
-        lineNumbers(),
+        lineNumbers({ formatNumber: (n) => String(n + firstLine - 1) }),
         history(),
         keymap.of([{ key: 'Mod-Enter', run: () => (run(), true) }, ...defaultKeymap, ...historyKeymap]),
         javascript({ typescript: true }),

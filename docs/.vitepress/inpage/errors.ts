@@ -38,5 +38,6 @@ export function describeError(error: unknown, firstLine: number): string {
   const message = (e.message ?? String(error)).split('\n')[0];
   const line = cellLine(error);
   const where = line === undefined ? '' : ` at line ${firstLine + line - 1}`;
-  return `The cell stopped${where}: ${name}: ${message}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
+  const hint = name === 'ReferenceError' ? ' — defined in a cell above? Click "Run all above" first.' : '';
+  return `The cell stopped${where}: ${name}: ${message}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}${hint}`;
 }
