@@ -40,6 +40,50 @@ function lessonPages(): { id: string; lesson: CapturedLesson }[] {
 
 const lessons = lessonPages();
 
+const INPAGE = join(DOCS, '.vitepress', 'inpage');
+const SHIMS = join(INPAGE, 'shims');
+
+/**
+ * What the in-page runtime's worker (inpage/worker.ts) needs to bundle the official driver, the
+ * emulator and ioredis-mock for the browser: Node's buffer/events/stream/util as the browserify
+ * polyfills (from node-stdlib-browser; inpage/globals.ts sets Buffer, process and global), and
+ * shims for what has no polyfill. The driver's socket is an in-memory pair to the emulator
+ * (shims/net.ts); `process` must be the CommonJS one (the driver reads `require('process').env`);
+ * what the page never uses (TLS, DNS, compression, files, auth hashes) is an empty module.
+ */
+function inPageRuntime() {
+  const shim = (name: string): string => join(SHIMS, name);
+  const pkg = (name: string): string => fileURLToPath(new URL(`../../node_modules/${name}`, import.meta.url));
+  const node = (names: string): RegExp => new RegExp(`^(node:)?(${names})$`);
+  const alias = [
+    { find: node('net|tls|dns|dns/promises'), replacement: shim('net.ts') },
+    { find: node('timers/promises'), replacement: shim('timers-promises.ts') },
+    { find: node('process'), replacement: pkg('process/browser.js') },
+    { find: node('buffer'), replacement: pkg('buffer/index.js') },
+    { find: node('events'), replacement: pkg('events/events.js') },
+    { find: node('stream'), replacement: pkg('stream-browserify/index.js') },
+    { find: node('util'), replacement: shim('util.ts') },
+    { find: node('string_decoder'), replacement: pkg('string_decoder/lib/string_decoder.js') },
+    { find: node('path'), replacement: pkg('path-browserify/index.js') },
+    { find: node('url'), replacement: shim('url.ts') },
+    { find: node('timers'), replacement: pkg('timers-browserify/main.js') },
+    { find: node('crypto'), replacement: shim('crypto.ts') },
+    // ioredis-mock's own browser build carries crypto-browserify (for one SHA-1) and its own copies of
+    // buffer and stream: its Node build, bundled with the shims above, is about half the size.
+    { find: /^ioredis-mock$/, replacement: pkg('ioredis-mock/lib/index.js') },
+    { find: /^tmp$/, replacement: shim('tmp.ts') },
+    { find: /^readline-sync$/, replacement: shim('readline-sync.ts') },
+    { find: node('zlib|http|https|fs|fs/promises|os|child_process|vm|worker_threads|module|perf_hooks|v8|tty'), replacement: shim('empty.ts') },
+    { find: /^whatwg-url$/, replacement: shim('whatwg-url.ts') },
+    { find: /^\.\.\/cli\/style\.ts$/, replacement: shim('style.ts') },
+  ];
+  return {
+    resolve: { alias },
+    worker: { format: 'es' as const },
+    optimizeDeps: { exclude: ['@electric-sql/pglite'] },
+  };
+}
+
 const DATABASES: Record<string, string> = { sql: 'PostgreSQL', mongo: 'MongoDB', redis: 'Redis' };
 
 /** The home page's table of lessons, from the lessons themselves. */
@@ -97,6 +141,7 @@ export default defineConfig({
     socialLinks: [{ icon: 'github', link: `https://github.com/${REPOSITORY}` }],
     footer: { message: 'Every output on these pages was printed by the code above it.' },
   },
+  vite: inPageRuntime(),
   markdown: {
     lineNumbers: false,
     config(md) {

@@ -8,7 +8,6 @@
  * every notebook cell shows its code and its output. Then the sidebar, the next link, dark mode and
  * the local search, as a reader would use them.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,8 +48,7 @@ let site: StaticSite;
 let browser: Browser;
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vitepress', 'bin', 'vitepress.js'), 'build', 'docs'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run docs:build failed:\n${build.stdout}\n${build.stderr}`);
+  // The site is built once by test/docs/build-site.ts (vitest globalSetup).
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
   mkdirSync(SHOTS, { recursive: true });
   site = await serveStatic(DIST);

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/docs/**/*.test.ts'],
+    globalSetup: ['test/docs/build-site.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     fileParallelism: false,
