@@ -101,15 +101,23 @@ async function connectReal(url: string, opts: ConnectRedisOptions): Promise<Open
   return wrap('url', redis, `ioredis ${where}${space}`, opts.prefix);
 }
 
+/** Subcommands of XGROUP and XINFO whose second argument is a key. */
+const KEYED_SUBCOMMANDS = new Set(['CREATE', 'DESTROY', 'CREATECONSUMER', 'DELCONSUMER', 'SETID', 'STREAM', 'GROUPS', 'CONSUMERS']);
+
 /**
  * ioredis adds `keyPrefix` to keys but not to the patterns of KEYS and SCAN, nor takes it off their
- * replies: do both, so code that lists keys sees its own, by the names it gave them.
+ * replies, nor to the key of XGROUP and XINFO (it stands after a subcommand): do all three, so code sees
+ * its own keys by the names it gave them.
  */
 function translatePatterns(redis: Redis, prefix: string): void {
   const strip = (keys: string[]): string[] => keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
   const keys = redis.keys.bind(redis) as (pattern: string) => Promise<string[]>;
   const scan = redis.scan.bind(redis) as (...args: unknown[]) => Promise<[string, string[]]>;
+  const keyAfterSubcommand = (command: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) =>
+    command(...args.map((a, i) => (i === 1 && KEYED_SUBCOMMANDS.has(String(args[0]).toUpperCase()) ? `${prefix}${String(a)}` : a)));
   Object.assign(redis, {
+    xgroup: keyAfterSubcommand(redis.xgroup.bind(redis) as (...args: unknown[]) => Promise<unknown>),
+    xinfo: keyAfterSubcommand(redis.xinfo.bind(redis) as (...args: unknown[]) => Promise<unknown>),
     keys: (pattern: string) => keys(`${prefix}${pattern}`).then(strip),
     // scanStream() calls scan([cursor, …], callback): take both forms.
     scan: (...input: unknown[]) => {
