@@ -1,11 +1,11 @@
 /**
  * `npm test`: the course checks itself.
- *   1. the type check (tsc --noEmit);
- *   2. every test against the solutions (NOSQL_LAB_TARGET=solutions);
- *   3. every exercise test against the untouched starters, where each one must fail.
+ *   1. every test against the solutions (NOSQL_LAB_TARGET=solutions), with the type check (tsc --noEmit)
+ *      running alongside in a child process, its verdict printed after the tests;
+ *   2. every exercise test against the untouched starters, where each one must fail.
  * Ends with the plain line `N passed, N failed` that CI reads.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../paths.ts';
 import { bold, green, red } from '../cli/style.ts';
@@ -16,22 +16,33 @@ function step(title: string): void {
   process.stdout.write(`\n${bold(`▶ ${title}`)}\n`);
 }
 
+function typeCheck(): Promise<{ ok: boolean; output: string }> {
+  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  tsc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  tsc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => tsc.on('close', (code) => resolve({ ok: code === 0, output })));
+}
+
 async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
   const skipTypes = process.argv.includes('--no-typecheck');
 
-  if (!skipTypes) {
+  // tsc is single-threaded and waits on nothing the tests do: it runs beside them.
+  const types = skipTypes ? undefined : typeCheck();
+
+  step('Tests against the solutions');
+  const solutions = await runVitest([], { NOSQL_LAB_TARGET: 'solutions' }, false);
+  if (types) {
     step('Type check (tsc --noEmit)');
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', ROOT], { stdio: 'inherit' });
-    if (tsc.status === 0) {
+    const { ok, output } = await types;
+    if (output.trim()) process.stdout.write(output);
+    if (ok) {
       passed += 1;
       process.stdout.write(`${green('✓ no type errors')}\n`);
     } else failed += 1;
   }
-
-  step('Tests against the solutions');
-  const solutions = await runVitest([], { NOSQL_LAB_TARGET: 'solutions' }, false);
   for (const file of solutions.files) {
     for (const test of file.assertionResults) {
       if (test.status === 'passed') passed += 1;
