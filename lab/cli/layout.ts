@@ -6,12 +6,12 @@
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** The width to write to: NOSQL_LAB_COLUMNS, else the terminal's, else COLUMNS, else 80; never under 40. */
-export function columns(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+export function columns(stream: NodeJS.WriteStream | undefined = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
   const number = (text: string | undefined): number | undefined => {
     const n = Number(text);
     return text && Number.isFinite(n) && n > 0 ? n : undefined;
   };
-  const width = number(env.NOSQL_LAB_COLUMNS) ?? (stream.isTTY ? stream.columns : undefined) ?? number(env.COLUMNS) ?? 80;
+  const width = number(env.NOSQL_LAB_COLUMNS) ?? (stream?.isTTY ? stream.columns : undefined) ?? number(env.COLUMNS) ?? 80;
   return Math.max(40, Math.min(width, 200));
 }
 

@@ -6,7 +6,7 @@ type Style = Parameters<typeof styleText>[0];
 function colourEnabled(): boolean {
   if (process.env.NO_COLOR) return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return process.stdout.isTTY === true;
+  return process.stdout?.isTTY === true;
 }
 
 const enabled = colourEnabled();

@@ -20,7 +20,9 @@ export function codeText(value: unknown): string | undefined {
   return undefined;
 }
 
-const CALL = new vm.Script('__fn.apply(__this, __args)');
+// Compiled on first use: in the docs site's page, where there is no `vm`, server-side JavaScript is never run.
+let callScript: vm.Script | undefined;
+const CALL = (): vm.Script => (callScript ??= new vm.Script('__fn.apply(__this, __args)'));
 
 /**
  * A main-realm function that runs `source` (a function expression, or for $where also a bare
@@ -45,7 +47,7 @@ export function scriptFunction(source: string, guard: OpGuard | undefined, what:
     context.__this = this;
     context.__args = args;
     try {
-      return CALL.runInContext(context, { timeout: Math.max(1, Math.ceil(Math.min(left, SCRIPT_CALL_LIMIT_MS))) });
+      return CALL().runInContext(context, { timeout: Math.max(1, Math.ceil(Math.min(left, SCRIPT_CALL_LIMIT_MS))) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (/Script execution timed out/.test(msg)) {
@@ -76,7 +78,8 @@ export function isRiskyPattern(source: string): boolean {
   return NESTED_QUANTIFIER.test(source) || /\\[1-9]/.test(source);
 }
 
-const MATCH = new vm.Script('__re.lastIndex = 0; __re.exec(__s)');
+let matchScript: vm.Script | undefined;
+const MATCH = (): vm.Script => (matchScript ??= new vm.Script('__re.lastIndex = 0; __re.exec(__s)'));
 
 export class GuardedRegExp extends RegExp {
   private readonly guard: OpGuard | undefined;
@@ -93,7 +96,7 @@ export class GuardedRegExp extends RegExp {
     if (left <= 0) throw maxTimeExpired();
     this.context.__s = String(s);
     try {
-      return MATCH.runInContext(this.context, { timeout: Math.max(1, Math.ceil(Math.min(left, SCRIPT_CALL_LIMIT_MS))) }) as RegExpExecArray | null;
+      return MATCH().runInContext(this.context, { timeout: Math.max(1, Math.ceil(Math.min(left, SCRIPT_CALL_LIMIT_MS))) }) as RegExpExecArray | null;
     } catch (err) {
       if (/Script execution timed out/.test((err as Error).message)) {
         if (left < SCRIPT_CALL_LIMIT_MS || this.guard?.limited === true) throw maxTimeExpired();

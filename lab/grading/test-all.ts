@@ -25,6 +25,7 @@ function typeCheck(): Promise<{ ok: boolean; output: string }> {
 }
 
 async function main(): Promise<number> {
+  const started = performance.now();
   let passed = 0;
   let failed = 0;
   const skipTypes = process.argv.includes('--no-typecheck');
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
   }
 
   process.stdout.write(`\n${failed === 0 ? green('All checks passed.') : red('Some checks failed (see above).')}\n`);
+  process.stdout.write(`npm test took ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
 }
