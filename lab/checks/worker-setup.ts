@@ -7,26 +7,17 @@
 import { appendFileSync } from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
 import type { CheckError } from './protocol.ts';
+import { taskAndTest } from '../testing/task-path.ts';
 
 const file = process.env.NOSQL_LAB_RUNNING;
 
-interface Named {
-  readonly name: string;
-  readonly suite?: Named | undefined;
-}
-
-function names(task: Named): { task: string; test: string } {
-  const path: string[] = [];
-  for (let t: Named | undefined = task; t; t = t.suite) if (t.name) path.unshift(t.name);
-  return { task: path[0] ?? '', test: path.slice(1).join(' › ') };
-}
 
 function record(entry: object): void {
   if (file) appendFileSync(file, `${JSON.stringify(entry)}\n`);
 }
 
 if (file) {
-  beforeEach((context) => record({ type: 'start', ...names(context.task) }));
+  beforeEach((context) => record({ type: 'start', ...taskAndTest(context.task) }));
   afterEach((context) => {
     const result = context.task.result;
     const errors: CheckError[] = (result?.errors ?? []).map((e) => ({
@@ -35,6 +26,6 @@ if (file) {
       ...(e.stack ? { stack: String(e.stack) } : {}),
       ...(e.diff ? { diff: e.diff } : {}),
     }));
-    record({ type: 'result', ...names(context.task), state: result?.state === 'fail' ? 'failed' : 'passed', errors, ms: result?.duration ?? 0 });
+    record({ type: 'result', ...taskAndTest(context.task), state: result?.state === 'fail' ? 'failed' : 'passed', errors, ms: result?.duration ?? 0 });
   });
 }

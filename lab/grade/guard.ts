@@ -11,20 +11,12 @@
  */
 import { appendFileSync } from 'node:fs';
 import { afterEach, beforeEach, chai, expect } from 'vitest';
+import { taskAndTest, type NamedTask } from '../testing/task-path.ts';
 
 const record = process.env.NOSQL_LAB_RUNNING;
 
-interface Named {
-  readonly name: string;
-  readonly suite?: Named | undefined;
-  readonly file?: { readonly filepath?: string } | undefined;
-}
-
-function names(task: Named): { file: string; task: string; test: string } {
-  const path: string[] = [];
-  for (let t: Named | undefined = task; t; t = t.suite) if (t.name) path.unshift(t.name);
-  const file = (task.file?.filepath ?? '').split('/').pop() ?? '';
-  return { file, task: path[0] ?? '', test: path.slice(1).join(' › ') };
+function names(task: NamedTask & { readonly file?: { readonly filepath?: string } | undefined }): { file: string; task: string; test: string } {
+  return { file: (task.file?.filepath ?? '').split('/').pop() ?? '', ...taskAndTest(task) };
 }
 
 function write(entry: object): void {

@@ -12,6 +12,7 @@
  * drawn at random; when a test fails, its failure message ends with the line that repeats it.
  */
 import { beforeEach } from 'vitest';
+import { taskPath, type NamedTask } from './task-path.ts';
 
 /** Environment variable that fixes the seed of a test run. */
 export const SEED_VARIABLE = 'NOSQL_LAB_SEED';
@@ -182,15 +183,8 @@ export function repeatLine(run: number): string {
   return `Test data came from seed ${run}: ${SEED_VARIABLE}=${run} repeats this run.`;
 }
 
-interface Named {
-  readonly name: string;
-  readonly suite?: Named | undefined;
-}
-
-function fullName(task: Named): string {
-  const parts: string[] = [];
-  for (let t: Named | undefined = task; t; t = t.suite) if (t.name) parts.unshift(t.name);
-  return parts.join(' > ');
+function fullName(task: NamedTask): string {
+  return taskPath(task).join(' > ');
 }
 
 /**
