@@ -1,9 +1,11 @@
 /**
  * The code in a task's last hint ("Almost there: …") must type-check where the learner would type it.
- * Each code span of that hint that looks like code is placed, in a block of its own, at the end of
- * every function of the lesson's solution file(s), so it sees that function's parameters and locals
- * (`rows`, `user`, `db`…); it passes when it compiles in at least one of them. One program checks every
- * lesson at once, so a lesson added later is covered without changing this file.
+ * Each code span of that hint that looks like code is placed, in a block of its own, in every function
+ * of the lesson's solution file(s) (before its closing `return`, where the TODO was), so it sees that
+ * function's parameters and locals (`rows`, `user`, `db`…) as the learner's code would, narrowing
+ * included; it passes when it compiles in at least one of them. Each span gets a copy of the file of
+ * its own; one program checks every lesson at once, so a lesson added later is covered without
+ * changing this file.
  *
  * Spans that are SQL or Redis commands (they start with an upper-case word), single names, key
  * patterns such as `user:<id>`, and sketches marked with `…` are prose, not code, and are skipped.
@@ -83,31 +85,29 @@ export function checkHintCode(lessons: readonly Lesson[]): HintProblem[] {
       const original = ts.sys.readFile(path);
       if (original === undefined) continue;
       const source = ts.createSourceFile(path, original, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-      // Insert at the end of each function body (last first, so earlier offsets stay valid).
-      const bodies: number[] = [];
+      // Where the learner types: before a function's closing `return` (the TODO's place), else at the
+      // end of its body. After a `return` the block would be unreachable, and TypeScript does not narrow
+      // there (`value === null ? null : JSON.parse(value)` would fail).
+      const places: number[] = [];
       const visit = (node: TS.Node): void => {
-        if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.body) bodies.push(node.body.end - 1);
+        if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.body) {
+          const last = node.body.statements[node.body.statements.length - 1];
+          places.push(last && ts.isReturnStatement(last) ? last.getStart(source) : node.body.end - 1);
+        }
         ts.forEachChild(node, visit);
       };
       visit(source);
-      let text = original;
-      const inserted: Array<{ span: number; at: number; code: string }> = [];
-      for (const at of [...bodies].sort((a, b) => b - a)) {
-        for (const { s, i } of good) inserted.push({ span: i, at, code: `\n  { // hint\n${s.code}\n  }\n` });
+      // One file per span, so a `return` in one span cannot make another unreachable; in it, the span
+      // in every function, inserted from the end backwards so earlier offsets stay valid.
+      for (const { s, i } of good) {
+        const block = `\n  { // hint\n${s.code}\n  }\n`;
+        let text = original;
+        for (const at of [...places].sort((a, b) => b - a)) text = text.slice(0, at) + block + text.slice(at);
+        const blocks = [...places].sort((a, b) => a - b).map((at, k) => ({ span: i, start: at + k * block.length, end: at + (k + 1) * block.length }));
+        const virtual = join(SOLUTIONS_DIR, id, `.hints.${i}.${exercise}`);
+        files.set(virtual, text);
+        placements.set(virtual, blocks);
       }
-      // Apply from the end of the file backwards, then work out each block's final offsets.
-      inserted.sort((a, b) => b.at - a.at || b.span - a.span);
-      for (const piece of inserted) text = text.slice(0, piece.at) + piece.code + text.slice(piece.at);
-      const places: Placement[] = [];
-      let shift = 0;
-      for (const piece of [...inserted].reverse()) {
-        const start = piece.at + shift;
-        places.push({ span: piece.span, start, end: start + piece.code.length });
-        shift += piece.code.length;
-      }
-      const virtual = join(SOLUTIONS_DIR, id, `.hints.${exercise}`);
-      files.set(virtual, text);
-      placements.set(virtual, places);
     }
   }
 

@@ -53,6 +53,20 @@ describe('the code in the last hint of every task', () => {
     ];
     expect(problems).toEqual(expected);
   }, 60_000);
+
+  it('passes code that narrows where the learner types it, even after a span that returns', () => {
+    const lesson = lessons.find((l) => l.number === 1) as Lesson;
+    const first = lesson.tasks[0];
+    expect(first).toBeDefined();
+    const narrowing: Lesson = {
+      ...lesson,
+      tasks: [{ ...first!, hints: ['Almost there: `return rows;` and `const found = await db.collection<UserWithOrders>(\'users\').findOne({ email }); return found === null ? [] : found.orders;`'] }],
+    };
+
+    const problems = checkHintCode([narrowing]);
+
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
 
 describe('what counts as code in a hint', () => {
