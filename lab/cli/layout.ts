@@ -28,7 +28,8 @@ export function visible(text: string): number {
 export function wrap(text: string, width: number, indent = '', first = indent): string[] {
   const out: string[] = [];
   // A short `code span` stays on one line: a command cut in two is hard to copy.
-  const kept = text.replace(/\r/g, '').replace(/`[^`\n]{1,40}`/g, (span) => unbroken(span));
+  // Spans are paired from the left, so the prose between a long span and the next is never taken for one.
+  const kept = text.replace(/\r/g, '').replace(/`[^`\n]*`/g, (span) => (span.length <= 42 ? unbroken(span) : span));
   const paragraphs = kept.split(/\n[ \t]*\n/);
   paragraphs.forEach((paragraph, p) => {
     if (p > 0) out.push('');

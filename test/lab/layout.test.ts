@@ -36,6 +36,14 @@ describe('wrap', () => {
     expect(lines.slice(-2)).toEqual(['', 'Second paragraph.']);
   });
 
+  it('keeps only real code spans whole: the prose after a long span still wraps', () => {
+    const text = 'Use `const found = await users.find(filter).limit(size + 1).toArray();` then keep the first `size` of them.';
+
+    const lines = wrap(text, 40);
+
+    expect(lines.every((l) => visible(l) <= 40)).toBe(true);
+  });
+
   it('starts each list item on its own line, with the indent for the lines that follow', () => {
     const expected = ['  • one two', '    three', '    • four'];
 
