@@ -1,11 +1,11 @@
 /**
  * The code in a task's last hint ("Almost there: …") must type-check where the learner would type it.
  * Each code span of that hint that looks like code is placed, in a block of its own, in every function
- * of the lesson's solution file(s) (before its closing `return`, where the TODO was), so it sees that
- * function's parameters and locals (`rows`, `user`, `db`…) as the learner's code would, narrowing
- * included; it passes when it compiles in at least one of them. Each span gets a copy of the file of
- * its own; one program checks every lesson at once, so a lesson added later is covered without
- * changing this file.
+ * of the lesson's solution file(s), before the function's last statement (usually its closing
+ * `return`), so it sees that function's parameters and locals (`rows`, `user`, `db`…) as the
+ * learner's code would, narrowing included; it passes when it compiles in at least one of them. Each
+ * span gets a copy of the file of its own; one program checks every lesson at once, so a lesson added
+ * later is covered without changing this file.
  *
  * Spans that are SQL or Redis commands (they start with an upper-case word), single names, key
  * patterns such as `user:<id>`, and sketches marked with `…` are prose, not code, and are skipped.
@@ -85,14 +85,14 @@ export function checkHintCode(lessons: readonly Lesson[]): HintProblem[] {
       const original = ts.sys.readFile(path);
       if (original === undefined) continue;
       const source = ts.createSourceFile(path, original, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-      // Where the learner types: before a function's closing `return` (the TODO's place), else at the
-      // end of its body. After a `return` the block would be unreachable, and TypeScript does not narrow
-      // there (`value === null ? null : JSON.parse(value)` would fail).
+      // Where the learner types: before a function's last statement (its closing `return`, or a
+      // try/catch that returns), where the locals exist. At the end of the body the block would be
+      // unreachable, and TypeScript does not narrow there (`value === null ? null : JSON.parse(value)`).
       const places: number[] = [];
       const visit = (node: TS.Node): void => {
         if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.body) {
           const last = node.body.statements[node.body.statements.length - 1];
-          places.push(last && ts.isReturnStatement(last) ? last.getStart(source) : node.body.end - 1);
+          places.push(last ? last.getStart(source) : node.body.end - 1);
         }
         ts.forEachChild(node, visit);
       };

@@ -63,7 +63,7 @@ export default defineLesson({
         'Read the count, add one, write it back: what happens when two logins of the same user do that at the same time?',
         '$inc adds on the server, in the same step that finds the document, so concurrent calls cannot lose an update.',
         '$push with `$each: [at]` and `$slice` trims the array in the same update. A negative $slice keeps the last elements, a positive one the first.',
-        "Almost there: `updateOne({ _id: id }, { $inc: { loginCount: 1 }, $push: { recentLogins: { $each: [at], $slice: -keep } } })`",
+        "Almost there: `await db.collection<User>('users').updateOne({ _id: id }, { $inc: { loginCount: 1 }, $push: { recentLogins: { $each: [at], $slice: -keep } } });`",
       ],
     },
     {
@@ -73,7 +73,7 @@ export default defineLesson({
         'Find-then-insert takes two round-trips and races. Which option makes updateOne insert a document when its filter matches none?',
         'On an upsert, the fields of an equality filter (`email`) go into the new document too; $set writes on every call.',
         'Some fields must be written only when the document is created. Which operator writes only on insert?',
-        "Almost there: `updateOne({ email }, { $set: { name, updatedAt: now }, $setOnInsert: { createdAt: now } }, { upsert: true })`, then `created: result.upsertedCount === 1`.",
+        "Almost there: `const result = await db.collection<User>('users').updateOne({ email }, { $set: { name, updatedAt: now }, $setOnInsert: { createdAt: now } }, { upsert: true }); return { created: result.upsertedCount === 1 };`",
       ],
     },
   ],

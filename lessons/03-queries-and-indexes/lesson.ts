@@ -23,7 +23,7 @@ export default defineLesson({
         'Which operator asks for an array holding every value of a list, and which for any one of them? Is an age equal to minAge "at least minAge"?',
         'A projection chooses the fields that come back: `{ _id: 0, name: 1, email: 1 }`. Without a sort, the order is whatever the server finds first.',
         "`{ 'items.sku': sku, 'items.qty': { $gte: minQty } }` can match an order where one item has the sku and another the quantity. Which operator holds both conditions to one element?",
-        'Almost there: `find({ tags: { $all: tags }, age: { $gte: minAge } }, { projection })`, sorted by name; and `find({ items: { $elemMatch: { sku, qty: { $gte: minQty } } } })`, sorted by createdAt.',
+        "Almost there: `return db.collection<User>('users').find<Member>({ tags: { $all: [...tags] }, age: { $gte: minAge } }, { projection: { _id: 0, name: 1, email: 1 } }).sort({ name: 1 }).toArray();` and `return db.collection<Order>('orders').find({ items: { $elemMatch: { sku, qty: { $gte: minQty } } } }).sort({ createdAt: 1 }).toArray();`",
       ],
     },
     {
@@ -33,7 +33,7 @@ export default defineLesson({
         '`{ name: { $regex: prefix } }` finds the prefix anywhere in the name. Which character pins a regular expression to the start?',
         'An anchored, case-sensitive regex is the one kind an index on name can answer as a range. What does `.` mean inside a regex, and what if the prefix is `St.`?',
         "Escape every character that means something in a regex: `prefix.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&')`.",
-        "Almost there: `find({ name: { $regex: '^' + escaped } }, { projection: { _id: 0, name: 1 } }).sort({ name: 1 })`, then map each document to its name.",
+        "Almost there: `const users = await db.collection<User>('users').find<{ name: string }>({ name: { $regex: '^' + escaped } }, { projection: { _id: 0, name: 1 } }).sort({ name: 1 }).toArray(); return users.map((u) => u.name);`",
       ],
     },
     {
@@ -43,7 +43,7 @@ export default defineLesson({
         'Pages only make sense in a defined order: sort by `_id`. How many users come before page 1, before page 2, before page `page`?',
         'For the seek version, which operator on `_id` starts right after the last id of the previous page, without repeating it?',
         'To know whether another page exists without a second query, ask for one document more than `size` and look at how many came back.',
-        'Almost there: `find(after ? { _id: { $gt: after } } : {}).sort({ _id: 1 }).limit(size + 1)`; `next` is the last `_id` of the page when more than `size` came back, otherwise null.',
+        "Almost there: `const found = await db.collection<User>('users').find<UserSummary>(after === null ? {} : { _id: { $gt: after } }, { projection: { name: 1 } }).sort({ _id: 1 }).limit(size + 1).toArray();` then return its first `size`, and as `next` the last `_id` of those when more than `size` came back, otherwise null.",
       ],
     },
     {
@@ -53,7 +53,7 @@ export default defineLesson({
         'Check whether the email exists, then insert: what happens when two sign-ups with the same email arrive at the same moment? The check sends several at once.',
         'A unique index makes the database refuse the second insert. `createIndex({ email: 1 }, { unique: true })` is safe to run twice.',
         'The refusal is a MongoServerError with `code` 11000. Only that one means "email taken": any other error must reach the caller.',
-        'Almost there: `try { const { insertedId } = await users.insertOne({ ...user, passwordHash: hashPassword(password) }); return { ok: true, id: insertedId.toHexString() }; } catch (e) { if (e instanceof MongoServerError && e.code === 11000) return { ok: false, reason: \'email-taken\' }; throw e; }`',
+        'Almost there: `try { const { insertedId } = await db.collection<User>(\'users\').insertOne({ ...user, passwordHash: hashPassword(password) }); return { ok: true, id: insertedId.toHexString() }; } catch (e) { if (e instanceof MongoServerError && e.code === 11000) return { ok: false, reason: \'email-taken\' }; throw e; }`',
       ],
     },
     {
@@ -63,7 +63,7 @@ export default defineLesson({
         "Run `findOrders(db, id, 'paid').explain('executionStats')` in a scratch file or the notebook: which stage do you see without an index, and how many keys and documents were examined?",
         'An index on customerId alone still fetches that customer\'s orders of every status. Which fields does the filter test for equality?',
         'After the equality fields, the sort field: then the index hands out the matches already newest first, and no SORT stage sorts them in memory (ESR: equality, sort, range).',
-        'Almost there: `createIndex({ customerId: 1, status: 1, createdAt: -1 })`, and `find({ customerId, status }).sort({ createdAt: -1 })`.',
+        "Almost there: `await db.collection<Order>('orders').createIndex({ customerId: 1, status: 1, createdAt: -1 });` and `return db.collection<Order>('orders').find({ customerId, status }).sort({ createdAt: -1 });`",
       ],
     },
     {
@@ -73,7 +73,7 @@ export default defineLesson({
         'JSON.parse(\'{"email": {"$ne": null}}\') gives an object, not a string. What does `findOne({ email: body.email })` match then?',
         'Check the types before anything reaches a filter: a body that is not an object, or an email or a password that is not a string, is a failed login.',
         'Passwords are stored hashed with a salt per user, so you cannot put a hash in the filter: find the user by email, then `verifyPassword(password, user.passwordHash)`.',
-        "Almost there: `if (typeof email !== 'string' || typeof password !== 'string') return { ok: false };` then `findOne({ email })` and `verifyPassword`.",
+        "Almost there: `if (typeof email !== 'string' || typeof password !== 'string') return { ok: false };` then `const user = await db.collection<User>('users').findOne({ email });` and `if (!user?.passwordHash || !verifyPassword(password, user.passwordHash)) return { ok: false };`",
       ],
     },
   ],
