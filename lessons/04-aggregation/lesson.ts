@@ -53,7 +53,7 @@ export default defineLesson({
         'Two reports over the same orders in one round trip: which stage runs several sub-pipelines over one input? And which stage sorts values into ranges given by boundaries?',
         '`$bucket` puts x in [boundaries[i], boundaries[i+1]): the lower bound is in, the upper is out. Its _id is the lower bound; `output: { orders: { $sum: 1 }, revenueCents: { $sum: \'$totalCents\' } }` says what to compute.',
         'For a month without orders, the totals facet\'s $group yields no document at all, and SQL\'s SUM over no rows is NULL. What should the caller get instead?',
-        'Almost there, in SQL: `width_bucket(total_cents, $3::int[])` is the index i with $3[i] <= total < $3[i+1], so `($3::int[])[width_bucket(total_cents, $3::int[])] AS "fromCents"`, GROUP BY 1 ORDER BY 1; then `SELECT COUNT(*) AS orders, COALESCE(SUM(total_cents), 0) AS "revenueCents" …` for the totals.',
+        'Almost there, in SQL: width_bucket gives the index i with boundaries[i] <= total < boundaries[i+1], so `const { rows: buckets } = await sql.query<AmountBucket>(\'SELECT ($3::int[])[width_bucket(total_cents, $3::int[])] AS "fromCents", COUNT(*) AS orders, SUM(total_cents) AS "revenueCents" FROM orders WHERE placed_at >= $1 AND placed_at < $2 GROUP BY 1 ORDER BY 1\', [start, end, boundaries]);` then `SELECT COUNT(*) AS orders, COALESCE(SUM(total_cents), 0) AS "revenueCents" …` for the totals.',
       ],
     },
     {

@@ -22,7 +22,7 @@ export default defineLesson({
         'Which zod function builds an object schema, and what does it do with a key it does not know? The task says reject, not drop.',
         '`z.object` strips unknown keys silently; `z.strictObject` (zod 4) reports them as an issue. meta is an object too: it needs its own strictObject.',
         '`schema.parse` throws at the first problem; `schema.safeParse(input)` returns `{ success, data }` or `{ success: false, error }` with every issue in `error.issues`, each with a `path` array and a `message`.',
-        'Almost there: `z.strictObject({ title: z.string().min(1).max(200), author: z.string().min(1), body: z.string(), status: z.enum([\'draft\', \'published\']), tags: z.array(z.string().min(1)).max(10), meta: z.strictObject({ lang: z.string().length(2), readingMinutes: z.number().int().min(1) }) })`; problems are `issues.map((i) => ({ path: i.path.join(\'.\'), message: i.message }))`.',
+        'Almost there: `z.strictObject({ title: z.string().min(1).max(200), author: z.string().min(1), body: z.string(), status: z.enum([\'draft\', \'published\']), tags: z.array(z.string().min(1)).max(10), meta: z.strictObject({ lang: z.string().length(2), readingMinutes: z.number().int().min(1) }) })`; then `const result = postInputSchema().safeParse(input);` and, when it fails, `return { ok: false, problems: result.error.issues.map((i) => ({ path: i.path.join(\'.\'), message: i.message })) };`',
       ],
     },
     {
@@ -32,7 +32,7 @@ export default defineLesson({
         'A validator is a query document the server checks on every insert and update: `{ $jsonSchema: { … } }`. MongoDB speaks JSON Schema draft 4 with `bsonType` (string, int, long, object, array …); it has no `$ref`, no `format` and no "integer" type.',
         '`required` lists the fields of ONE level. Does `meta: { bsonType: \'object\' }` say anything about meta.lang? Give meta its own `required` and `properties`.',
         'The second run finds `posts` already there: `createCollection` fails with 48 NamespaceExists. `db.listCollections({ name: \'posts\' })` says whether it exists; `db.command({ collMod: \'posts\', validator, validationLevel, validationAction })` changes the rules of one that does.',
-        'Almost there: `{ validator: postValidator(), validationLevel: \'strict\', validationAction: \'error\' }`, passed to `db.createCollection(\'posts\', …)` or spread into the collMod command.',
+        'Almost there: `const rules = { validator: postValidator(), validationLevel: \'strict\', validationAction: \'error\' } as const;` (as const keeps \'strict\' a literal, as the driver\'s types want), then `await db.createCollection(\'posts\', rules)` or `await db.command({ collMod: \'posts\', ...rules })`.',
       ],
     },
     {
@@ -52,7 +52,7 @@ export default defineLesson({
         'Which query operator matches a field by its BSON type? Count the posts whose author is an `object`.',
         'To set author to a value computed from the document itself (`$author.name`), the update must be a pipeline: `updateMany(filter, [{ $set: { … } }])`. Without the brackets, "$author.name" is stored as text.',
         'Run it twice in your head: on the second run, what is `$author.name` of a string author? The filter must pick only the posts that still need fixing.',
-        'Almost there: `updateMany({ author: { $type: \'object\' } }, [{ $set: { author: \'$author.name\' } }])` and return its `modifiedCount`.',
+        'Almost there: `const { modifiedCount } = await db.collection(\'posts\').updateMany({ author: { $type: \'object\' } }, [{ $set: { author: \'$author.name\' } }]); return modifiedCount;`',
       ],
     },
     {
@@ -62,7 +62,7 @@ export default defineLesson({
         'A post without schemaVersion is version 1, just like one marked 1. What must change to make it version 2, and where must that change end up besides the value you return?',
         'Split the tags text on commas, trim each, drop the empty ones. Then write back ONLY what changed (`$set: { tags, schemaVersion: 2 }`): replaceOne would put back fields another request changed after your read.',
         'Another request may upgrade the same post between your read and your write. Put the version you read in the filter: `schemaVersion: { $ne: 2 }` matches 1 and a missing field, so your write does nothing if someone made it version 2 meanwhile.',
-        'Almost there: `findOne({ _id: id })`; if it is null or version 2, return it; else `updateOne({ _id: id, schemaVersion: { $ne: 2 } }, { $set: { tags, schemaVersion: 2 } })` and return `findOne({ _id: id })` again.',
+        'Almost there: `const posts = db.collection<PostV1 | PostV2>(\'posts\'); const post = await posts.findOne({ _id: id });` if it is null or version 2, return it; else `await posts.updateOne({ _id: id, schemaVersion: { $ne: 2 } }, { $set: { tags, schemaVersion: 2 } });` and return what is stored now: `(await posts.findOne({ _id: id })) as PostV2 | null`.',
       ],
     },
     {

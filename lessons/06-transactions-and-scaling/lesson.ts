@@ -22,7 +22,7 @@ export default defineLesson({
         'What does `0.1 + 0.2` print in Node? Which BSON type keeps the digits you wrote? The notebook cell "Money is not a float" shows both.',
         "parseAmount should refuse '-5', '12.345', '1e3' and 'abc' before they reach the database: a regular expression such as /^\\d{1,15}(\\.\\d{1,2})?$/ does it. Then `Decimal128.fromString(text)`.",
         "Let the database add: `aggregate([{ $group: { _id: null, total: { $sum: '$balance' } } }])` returns a Decimal128 when the balances are Decimal128. What do you return when there is no row at all?",
-        "Almost there: `const [row] = await db.collection('accounts').aggregate<{ total: Decimal128 }>([...]).toArray(); return row === undefined ? '0' : row.total.toString();`",
+        "Almost there: `const [row] = await db.collection<Account>('accounts').aggregate<{ total: Decimal128 }>([{ $group: { _id: null, total: { $sum: '$balance' } } }]).toArray(); return row === undefined ? '0' : row.total.toString();`",
       ],
     },
     {
@@ -32,7 +32,7 @@ export default defineLesson({
         'Three writes must happen together or not at all: the debit, the credit and the ledger entry. Which driver call runs a callback as one transaction and retries it on a write conflict?',
         'Start with `const session = client.startSession();` and end it in `finally`. Inside `session.withTransaction(async () => { … })` pass `{ session }` as the options of EVERY write: a write without it commits on its own.',
         "Debit with a filter that also checks the balance: `updateOne({ _id: from, balance: { $gte: amount } }, { $inc: { balance: negative(amount) } }, { session })`. If it matched nothing, throw InsufficientFundsError: the throw aborts the transaction.",
-        'Almost there: debit → `await hooks.afterDebit?.()` → credit (throw UnknownAccountError if it matched nothing) → `ledger.insertOne({ from, to, amount, at: new Date() }, { session })` → `await hooks.beforeCommit?.()`.',
+        'Almost there: debit → `await hooks.afterDebit?.()` → credit (throw UnknownAccountError if it matched nothing) → `await db.collection<LedgerEntry>(\'ledger\').insertOne({ from: request.from, to: request.to, amount, at: new Date() }, { session });` → `await hooks.beforeCommit?.()`.',
       ],
     },
     {
@@ -42,7 +42,7 @@ export default defineLesson({
         'A single document is always updated atomically. Can one updateOne both check that the balance is large enough and take the money?',
         'Reading the balance with findOne and then updating is two requests: what happens when ten withdrawals all read the balance before any of them writes?',
         'Put the check in the filter: `{ _id: id, balance: { $gte: value } }`, and the change in the update: `{ $inc: { balance: negative(value) } }`.',
-        'Almost there: `const r = await db.collection(\'accounts\').updateOne(filter, update); return r.matchedCount === 1;`',
+        'Almost there: `const value = parseAmount(amount);` then `const r = await db.collection<Account>(\'accounts\').updateOne({ _id: id, balance: { $gte: value } }, { $inc: { balance: negative(value) } }); return r.matchedCount === 1;`',
       ],
     },
     {
