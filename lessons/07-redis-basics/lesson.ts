@@ -33,7 +33,7 @@ export default defineLesson({
         'What does a plain `SET` do to a key that already holds someone else\'s id?',
         'Reading first (`GET`) and writing if it was empty is two round trips: twenty concurrent claims can all read "free". Which `SET` option makes the check and the write one step?',
         '`SET key value NX` replies `OK` when it wrote and `null` when the key existed. The key is `shop:username:<username>`.',
-        "Almost there: `return (await redis.set(`shop:username:${username}`, userId, 'NX')) === 'OK';`",
+        "Almost there: `return (await redis.set('shop:username:' + username, userId, 'NX')) === 'OK';` (or build the key with a template literal).",
       ],
     },
     {
@@ -43,7 +43,7 @@ export default defineLesson({
         'If two requests both read 41 and both write 42, how many views were lost? Which command adds inside Redis instead?',
         '`INCR` creates a missing key at 0, adds 1 and replies with the new value, in one atomic step.',
         'The check sends 50 views at once and expects the counter at exactly 50, under `shop:views:<pageId>`.',
-        'Almost there: `return redis.incr(`shop:views:${pageId}`);`',
+        "Almost there: `return redis.incr('shop:views:' + pageId);` (or build the key with a template literal).",
       ],
     },
     {
@@ -53,7 +53,7 @@ export default defineLesson({
         'Which end of the list should the newest item go to, so that reading from index 0 gives newest first?',
         'After the push, which command cuts the list down to a range? Are both ends of the range included?',
         "`LTRIM key 0 keep-1` keeps `keep` items. `redis.multi().lpush(key, item).ltrim(key, 0, keep - 1).exec()` sends both together; `LRANGE key 0 -1` reads them all.",
-        "Almost there: key `shop:recent:${userId}`; `await redis.multi().lpush(key, item).ltrim(key, 0, keep - 1).exec()`; and `return redis.lrange(key, 0, -1)`.",
+        "Almost there: `const key = 'shop:recent:' + userId;` then `await redis.multi().lpush(key, item).ltrim(key, 0, keep - 1).exec();` and, to read, `return redis.lrange('shop:recent:' + userId, 0, -1);`",
       ],
     },
     {

@@ -23,7 +23,7 @@ export default defineLesson({
         'Whose posts belong in a feed? The notebook cell "A feed, straight from MongoDB" builds one: the user\'s own posts and those of everyone in `follows`.',
         'First `findOne({ _id: userId })` in `users`: what should you return when there is no such user, and what when the user exists but nobody wrote anything?',
         'One query for every author: `{ authorId: { $in: [userId, ...user.follows] } }`. Then let MongoDB sort (newest first, `_id` to break ties) and cut to FEED_SIZE.',
-        'Almost there: `db.collection<Post>(\'posts\').find({ authorId: { $in: [userId, ...user.follows] } }).sort({ createdAt: -1, _id: -1 }).limit(FEED_SIZE).toArray()`.',
+        'Almost there: `return db.collection<Post>(\'posts\').find({ authorId: { $in: [userId, ...user.follows] } }).sort({ createdAt: -1, _id: -1 }).limit(FEED_SIZE).toArray();`',
       ],
     },
     {
@@ -43,7 +43,7 @@ export default defineLesson({
         'Cache-aside in three steps: GET the key; if Redis had it, decode it; if not, call `load(userId)` and SET the result. Which key? `feedKey(userId)`.',
         'Every cache key needs an expiry. `SET key value EX n` takes seconds and `PX n` milliseconds: which one does an hour of 3600 need?',
         'Jitter: `Math.round(seconds * (0.9 + 0.2 * random()))` lands within ±10%. Count with `redis.incr(HITS_KEY)` or `redis.incr(MISSES_KEY)` on each read.',
-        'Almost there: in storeFeed, `await redis.set(feedKey(userId), encodeFeed(posts), \'EX\', jitteredTtl(FEED_TTL_SECONDS))`; in getFeed, return `{ posts: decodeFeed(cached), hit: true }` on a hit.',
+        'Almost there: in storeFeed, `await redis.set(feedKey(userId), encodeFeed(posts), \'EX\', jitteredTtl(FEED_TTL_SECONDS))`; in getFeed, `const cached = await redis.get(feedKey(userId)); if (cached !== null) return { posts: decodeFeed(cached), hit: true };`',
       ],
     },
     {
@@ -63,7 +63,7 @@ export default defineLesson({
         'A hundred requests miss the same key at once: how many of them should query MongoDB? The others need something to wait for.',
         'GET the lock and then SET it is two steps; all hundred callers pass the first before anyone does the second. Which option of SET makes "take it if free" one step, and which one frees it if your process dies?',
         'The one that got `\'OK\'` from `redis.set(lockKey(userId), token, \'PX\', LOCK_TTL_MS, \'NX\')` reads the cache once more, then loads, stores and releases in a `finally`. The others `await sleep(wait)` and try the whole loop again.',
-        'Almost there: release with `redis.eval(RELEASE_LOCK, 1, lockKey(userId), token)`, so you only delete the lock if it is still yours.',
+        'Almost there, in the loop: `const token = randomUUID(); if ((await redis.set(lockKey(userId), token, \'PX\', LOCK_TTL_MS, \'NX\')) === \'OK\') { try { const posts = await load(userId); await storeFeed(redis, userId, posts); return posts; } finally { await redis.eval(RELEASE_LOCK, 1, lockKey(userId), token); } }` (read the cache once more before `load`). The script deletes the lock only if it is still yours.',
       ],
     },
     {
@@ -73,7 +73,7 @@ export default defineLesson({
         'What does `load` return for a user that does not exist, and what does your getFeed do with it? Each request for that id goes to MongoDB again.',
         'Store something that means "no such user" under the same key — MISSING_MARKER — and check for it before you decode.',
         'For how long? Not an hour: the user may sign up in a minute. `MISSING_TTL_SECONDS` is 60.',
-        'Almost there: `await redis.set(feedKey(userId), MISSING_MARKER, \'EX\', MISSING_TTL_SECONDS)`, and on a hit `cached === MISSING_MARKER ? null : decodeFeed(cached)`.',
+        'Almost there: `await redis.set(feedKey(userId), MISSING_MARKER, \'EX\', MISSING_TTL_SECONDS)`, and on a hit `if (cached !== null) return { posts: cached === MISSING_MARKER ? null : decodeFeed(cached), hit: true };`',
       ],
     },
   ],

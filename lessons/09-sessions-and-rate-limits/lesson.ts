@@ -32,7 +32,7 @@ export default defineLesson({
         'With a plain GET, when does a busy user get logged out? Thirty minutes after login, however active they are.',
         'You need to read the value and reset its TTL. Could one command do both, so a key that has just expired is not brought back?',
         'GETEX is GET with the options of SET: `EX seconds` resets the expiry. It answers null, and creates nothing, for a missing key.',
-        'Almost there: `const value = await redis.getex(sessionKey(token), \'EX\', SESSION_TTL_SECONDS)`, then `value === null ? null : JSON.parse(value)`.',
+        'Almost there: `const value = await redis.getex(sessionKey(token), \'EX\', SESSION_TTL_SECONDS)`, then `return value === null ? null : (JSON.parse(value) as Session);`',
       ],
     },
     {
@@ -52,7 +52,7 @@ export default defineLesson({
         'A hundred requests arrive at once. If each one GETs the count, compares it and then INCRs, how many see a count below the limit?',
         'INCR both counts and answers in one atomic step: request number k gets k back. Allow it if k <= limit.',
         'The counter needs a TTL from the moment it exists. INCR then EXPIRE as two commands leaves a gap: what if the process dies in it? `redis.multi()` sends both as one transaction.',
-        'Almost there: `const replies = await redis.multi().incr(key).expire(key, windowSeconds).exec(); const count = Number(replies?.[0]?.[1]);` with `key = fixedWindowKey(clientId, Math.floor(now / (windowSeconds * 1000)))`.',
+        'Almost there: `const key = fixedWindowKey(clientId, Math.floor(now / (windowSeconds * 1000)));` then `const replies = await redis.multi().incr(key).expire(key, windowSeconds).exec(); const count = Number(replies?.[0]?.[1]);` and `return count <= limit;`',
       ],
     },
     {
@@ -62,7 +62,7 @@ export default defineLesson({
         'A fixed window lets a client send `limit` requests at 11:59:59 and `limit` more at 12:00:00. A sliding window keeps the time of each request: which Redis type is sorted by a number?',
         'Per request: drop entries older than the window (ZREMRANGEBYSCORE), count what is left (ZCARD), and only if there is room ZADD this one. Done from TypeScript, three requests can all count before any of them adds.',
         'A Lua script runs as one atomic step. Fill in SLIDING_WINDOW_LUA, then call `redis.eval(SLIDING_WINDOW_LUA, 1, slidingWindowKey(clientId), now, windowMs, limit, member)`.',
-        'Almost there: in Lua `redis.call(\'ZREMRANGEBYSCORE\', key, \'-inf\', now - window)`, then `if redis.call(\'ZCARD\', key) < limit then … return 1 end return 0`. The member must be unique: `${now}:${randomUUID()}`.',
+        'Almost there: in Lua `redis.call(\'ZREMRANGEBYSCORE\', key, \'-inf\', now - window) if redis.call(\'ZCARD\', key) < limit then … return 1 end return 0`, where the … is the ZADD and the PEXPIRE. The member must be unique: `const member = now + \':\' + randomUUID();`',
       ],
     },
     {
@@ -72,7 +72,7 @@ export default defineLesson({
         'Which command adds to a member\'s score atomically and answers the new score? It answers a string.',
         'ZRANGE lists the lowest scores first. Which option turns that round for a top-N, and which one sends the scores along?',
         'ZREVRANK answers 0 for the top player. What rank would a person say? For the neighbours, start the range at `Math.max(0, index - k)`.',
-        'Almost there: `Number(await redis.zincrby(boardKey(board), points, player))`; `standings(await redis.zrange(boardKey(board), 0, n - 1, \'REV\', \'WITHSCORES\'), 0)`; `index === null ? null : index + 1`.',
+        'Almost there: `Number(await redis.zincrby(boardKey(board), points, player))`; `standings(await redis.zrange(boardKey(board), 0, n - 1, \'REV\', \'WITHSCORES\'), 0)`; `const index = await redis.zrevrank(boardKey(board), player); return index === null ? null : index + 1;`',
       ],
     },
   ],
