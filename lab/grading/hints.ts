@@ -36,7 +36,7 @@ export function codeSpans(hint: string): string[] {
 export function looksLikeCode(span: string): boolean {
   const text = span.trim();
   if (text.includes('…')) return false;
-  if (/^[A-Z]{2,}\b/.test(text)) return false; // SELECT …, HSET …, ALTER TABLE …
+  if (/^[A-Z]{2,}\b(?!\.)/.test(text)) return false; // SELECT …, HSET …, ALTER TABLE …, but not BSON.EJSON.parse(…)
   if (/^[\w$.]+$/.test(text)) return false; // a name: `insertOne`, `users.id`
   if (/^[\w-]+:[\w<>${}-]*$/.test(text)) return false; // a key pattern: `user:<id>`, `user:1`
   return /[(=;[]|=>|\?\?|\?\./.test(text);

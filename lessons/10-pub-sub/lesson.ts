@@ -53,7 +53,7 @@ export default defineLesson({
         'A consumer group remembers what it has delivered. From which ID should it start, so the entries already in the stream are read too? What error does creating it twice raise?',
         'XREADGROUP takes an ID per stream: `>` means "entries never delivered to this group"; `0` means "my own pending ones". Which do you want for new work?',
         'An entry stays in the pending list (PEL) until XACK. Acknowledge only after the handler succeeded; if it throws, leave it pending and go on.',
-        "Almost there: `xgroup('CREATE', stream, group, '0', 'MKSTREAM')` in a try that ignores `BUSYGROUP`; `xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')`, then `xack(stream, group, id)` after each handled entry.",
+        "Almost there: `await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');` in a try whose catch rethrows unless the message starts with `BUSYGROUP`; `const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;` then `for (const [id, fields] of reply?.[0]?.[1] ?? []) { try { await handle(JSON.parse(fields[fields.indexOf('event') + 1]!)); } catch { continue; } await redis.xack(stream, group, id); }`, counting the entries acknowledged.",
       ],
     },
     {

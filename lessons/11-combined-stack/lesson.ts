@@ -53,7 +53,7 @@ export default defineLesson({
         'Cache-aside: ask Redis first; only on a miss ask MongoDB, then keep the answer in Redis. What must a hit never do?',
         'The article refreshes the feed every five minutes. Which SET option makes the key disappear after FEED_TTL_SECONDS, so the next reader rebuilds it?',
         'Keep `{ builtAt: now, posts }` as JSON: a hit can then say how old it is, `Math.floor((now - builtAt) / 1000)` seconds.',
-        'Almost there: `find().sort({ createdAt: -1, _id: -1 }).limit(FEED_SIZE).toArray()`, `docs.map(toFeedPost)`, then `stores.redis.set(FEED_KEY, JSON.stringify({ builtAt: now, posts }), \'EX\', FEED_TTL_SECONDS)`.',
+        'Almost there, on a miss: `const docs = await stores.mongo.collection<MessageDocument>(\'messages\').find().sort({ createdAt: -1, _id: -1 }).limit(FEED_SIZE).toArray(); const posts = docs.map(toFeedPost);` then `await stores.redis.set(FEED_KEY, JSON.stringify({ builtAt: now, posts }), \'EX\', FEED_TTL_SECONDS);`',
       ],
     },
     {

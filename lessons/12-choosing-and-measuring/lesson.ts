@@ -23,7 +23,7 @@ export default defineLesson({
         'What is the middle of [3, 1, 2]? And of [4, 1, 3, 2]? Sort first — and ask what `[10, 9, 1].sort()` returns in JavaScript.',
         'Sort a copy, `[...samples].sort((a, b) => a - b)`: `sort()` alone compares as strings and reorders the caller\'s array. With an even count the median is the mean of the two middle values.',
         'Nearest rank: the p-th percentile is the sample at rank `Math.ceil(p / 100 * n)`, counting from 1. For 200 samples, p99 is rank 198, index 197.',
-        'Almost there: `const rank = Math.ceil((p / 100) * sorted.length); return sorted[Math.max(1, rank) - 1]!;` and, for the median, `sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2` with `mid = sorted.length >> 1`.',
+        'Almost there: `const rank = Math.ceil((p / 100) * sorted.length); return sorted[Math.max(1, rank) - 1]!;` and, for the median, `const mid = sorted.length >> 1; return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;`',
       ],
     },
     {

@@ -70,10 +70,10 @@ describe('the code in the last hint of every task', () => {
 });
 
 describe('what counts as code in a hint', () => {
-  it('takes expressions and statements, and leaves names, SQL, Redis commands, key patterns and … sketches', () => {
-    const spans = codeSpans('Use `insertOne`, `SELECT * FROM t`, `HSET user:1 a b`, `user:<id>`, `f(…)`, `rows[0]!.id`, `a ?? b` and `await redis.hset(key, fields)`.');
+  it('takes expressions and statements (an upper-case namespace too), and leaves names, SQL, Redis commands, key patterns and … sketches', () => {
+    const spans = codeSpans('Use `insertOne`, `SELECT * FROM t`, `HSET user:1 a b`, `user:<id>`, `f(…)`, `rows[0]!.id`, `a ?? b`, `BSON.EJSON.parse(text)` and `await redis.hset(key, fields)`.');
 
-    const expected = ['rows[0]!.id', 'a ?? b', 'await redis.hset(key, fields)'];
+    const expected = ['rows[0]!.id', 'a ?? b', 'BSON.EJSON.parse(text)', 'await redis.hset(key, fields)'];
     expect(spans.filter(looksLikeCode)).toEqual(expected);
   });
 });
