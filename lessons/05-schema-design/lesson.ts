@@ -32,7 +32,7 @@ export default defineLesson({
         'A validator is a query document the server checks on every insert and update: `{ $jsonSchema: { … } }`. MongoDB speaks JSON Schema draft 4 with `bsonType` (string, int, long, object, array …); it has no `$ref`, no `format` and no "integer" type.',
         '`required` lists the fields of ONE level. Does `meta: { bsonType: \'object\' }` say anything about meta.lang? Give meta its own `required` and `properties`.',
         'The second run finds `posts` already there: `createCollection` fails with 48 NamespaceExists. `db.listCollections({ name: \'posts\' })` says whether it exists; `db.command({ collMod: \'posts\', validator, validationLevel, validationAction })` changes the rules of one that does.',
-        'Almost there: `const rules = { validator: postValidator(), validationLevel: \'strict\', validationAction: \'error\' } as const;` (as const keeps \'strict\' a literal, as the driver\'s types want), then `await db.createCollection(\'posts\', rules)` or `await db.command({ collMod: \'posts\', ...rules })`.',
+        'Almost there: `const rules = { validator: postValidator(), validationLevel: \'strict\', validationAction: \'error\' } as const;` (`as const` keeps \'strict\' and \'error\' the literal types the driver wants), then `await db.createCollection(\'posts\', rules)` or `await db.command({ collMod: \'posts\', ...rules })`.',
       ],
     },
     {

@@ -73,7 +73,7 @@ export default defineLesson({
         'What does `load` return for a user that does not exist, and what does your getFeed do with it? Each request for that id goes to MongoDB again.',
         'Store something that means "no such user" under the same key — MISSING_MARKER — and check for it before you decode.',
         'For how long? Not an hour: the user may sign up in a minute. `MISSING_TTL_SECONDS` is 60.',
-        'Almost there: `await redis.set(feedKey(userId), MISSING_MARKER, \'EX\', MISSING_TTL_SECONDS)`, and on a hit `if (cached !== null) return { posts: cached === MISSING_MARKER ? null : decodeFeed(cached), hit: true };`',
+        'Almost there: `await redis.set(feedKey(userId), MISSING_MARKER, \'EX\', MISSING_TTL_SECONDS)`, and in getFeed `if (cached !== null) return { posts: cached === MISSING_MARKER ? null : decodeFeed(cached), hit: true };`',
       ],
     },
   ],
