@@ -3,9 +3,8 @@
  * Each code span of that hint that looks like code is placed, in a block of its own, in every function
  * of the lesson's solution file(s), before the function's last statement (usually its closing
  * `return`), so it sees that function's parameters and locals (`rows`, `user`, `db`…) as the
- * learner's code would, narrowing included; it passes when it compiles in at least one of them. Each
- * span gets a copy of the file of its own; one program checks every lesson at once, so a lesson added
- * later is covered without changing this file.
+ * learner's code would, narrowing included; it passes when it compiles in at least one of them. One
+ * program checks every lesson at once, so a lesson added later is covered without changing this file.
  *
  * Spans that are SQL or Redis commands (they start with an upper-case word), single names, key
  * patterns such as `user:<id>`, and sketches marked with `…` are prose, not code, and are skipped.
@@ -97,17 +96,26 @@ export function checkHintCode(lessons: readonly Lesson[]): HintProblem[] {
         ts.forEachChild(node, visit);
       };
       visit(source);
-      // One file per span, so a `return` in one span cannot make another unreachable; in it, the span
-      // in every function, inserted from the end backwards so earlier offsets stay valid.
-      for (const { s, i } of good) {
-        const block = `\n  { // hint\n${s.code}\n  }\n`;
-        let text = original;
-        for (const at of [...places].sort((a, b) => b - a)) text = text.slice(0, at) + block + text.slice(at);
-        const blocks = [...places].sort((a, b) => a - b).map((at, k) => ({ span: i, start: at + k * block.length, end: at + (k + 1) * block.length }));
-        const virtual = join(SOLUTIONS_DIR, id, `.hints.${i}.${exercise}`);
-        files.set(virtual, text);
-        placements.set(virtual, blocks);
+      // Every span in every function, each in a block of its own behind a condition TypeScript cannot
+      // decide, so a `return` in one span does not make the next unreachable. Inserted from the end
+      // of the file backwards, then each block's final offsets are worked out.
+      const inserted: Array<{ span: number; at: number; code: string }> = [];
+      for (const at of places) {
+        for (const { s, i } of good) inserted.push({ span: i, at, code: `\n  if (Date.now()) { // hint\n${s.code}\n  }\n` });
       }
+      inserted.sort((a, b) => b.at - a.at || b.span - a.span);
+      let text = original;
+      for (const piece of inserted) text = text.slice(0, piece.at) + piece.code + text.slice(piece.at);
+      const blocks: Placement[] = [];
+      let shift = 0;
+      for (const piece of [...inserted].reverse()) {
+        const start = piece.at + shift;
+        blocks.push({ span: piece.span, start, end: start + piece.code.length });
+        shift += piece.code.length;
+      }
+      const virtual = join(SOLUTIONS_DIR, id, `.hints.${exercise}`);
+      files.set(virtual, text);
+      placements.set(virtual, blocks);
     }
   }
 
