@@ -5,7 +5,7 @@
  */
 import { Long, type Document } from 'bson';
 import { Codes, MongoError } from './errors.ts';
-import { bsonOf } from './wire.ts';
+import { bsonOf, encodedBatch } from './encoded.ts';
 
 const IDLE_MS = 10 * 60_000;
 /** Leave room for the reply envelope under the 16 MiB BSON limit. */
@@ -66,17 +66,19 @@ export class Cursors {
   private take(cursor: Cursor, batchSize: number): Document[] {
     const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
     const batch: Document[] = [];
+    const encoded: Uint8Array[] = [];
     let bytes = 0;
     while (cursor.pos < cursor.docs.length && batch.length < limit) {
       const doc = cursor.docs[cursor.pos] as Document;
-      // The BSON is cached per document and reused when the reply is encoded (wire.ts).
-      const size = bsonOf(doc).length;
-      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      // The BSON is cached per document and copied into the reply as it is (encoded.ts, wire.ts).
+      const bson = bsonOf(doc);
+      if (batch.length > 0 && bytes + bson.length > MAX_BATCH_BYTES) break;
       batch.push(doc);
-      bytes += size;
+      encoded.push(bson);
+      bytes += bson.length;
       cursor.pos += 1;
     }
-    return batch;
+    return encodedBatch(batch, encoded);
   }
 
   private newId(): Long {

@@ -10,6 +10,7 @@
  */
 import { MaxKey, MinKey } from 'bson';
 import { TypeEdge, compareBounds, compareToBound, type Entry, type IndexTree } from './btree.ts';
+import type { OpGuard } from './guard.ts';
 import { bsonCompare, typeRank } from './compare.ts';
 import { Codes, MongoError, fromMingo } from './errors.ts';
 import type { IndexSpec } from './indexes.ts';
@@ -600,48 +601,47 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
 // ---------------------------------------------------------------------------------------------
 // Running a plan
 
-/**
- * Runs a plan: the matching documents with their record ids, in index order when the plan
- * provides the sort (natural order for a collection scan). `need` stops the scan early once that
- * many documents matched (only when no blocking sort follows).
- */
-export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need = 0): Execution {
+/** One run of a plan: its counters and what it does with each document or index entry it meets. */
+interface Run {
+  ex: Execution;
+  /** The IDHACK lookup, whole. */
+  lookup(): void;
+  /** One document of a collection scan; false once enough matched. */
+  document(entry: [string, Doc]): boolean;
+  /** One index entry; false once enough matched. */
+  key(e: Entry): boolean;
+  /** After the index scan: what a transaction sees in another version than the index. */
+  finish(): void;
+}
+
+function startRun(coll: Collection, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need: number): Run {
   const ex: Execution = { found: [], keysExamined: 0, docsExamined: 0, keysReturned: 0, dupsTested: 0, dupsDropped: 0, seeks: 0 };
-  if (coll === undefined) return ex;
   const q = compileQuery(filter, opts);
   const empty = filter === undefined || Object.keys(filter).length === 0;
   const test = (d: Doc): boolean => empty || q.test(d);
-  try {
-    if (plan.kind === 'IDHACK') {
+  const overlay = coll.overlay();
+  const dirty = overlay !== undefined && overlay.size > 0;
+  const live = coll.base.docs;
+  const check = plan.kind === 'IXSCAN' ? keyFilter(plan) : undefined;
+  const seen = plan.multiKey ? new Set<string>() : undefined;
+  return {
+    ex,
+    lookup(): void {
       const k = keyOf(plan.idValue);
       const doc = coll.docs.get(k);
-      if (doc !== undefined) {
-        ex.keysExamined = 1;
-        ex.docsExamined = 1;
-        ex.keysReturned = 1;
-        if (test(doc)) ex.found.push([k, doc]);
-      }
-      return ex;
-    }
-    if (plan.kind === 'COLLSCAN') {
-      const guard = opts?.guard;
-      for (const entry of coll.docs) {
-        ex.docsExamined += 1;
-        // maxTimeMS: a long scan checks its deadline every 256 documents (guard.ts).
-        if (guard !== undefined && (ex.docsExamined & 255) === 0) guard.check();
-        if (test(entry[1])) {
-          ex.found.push(entry);
-          if (need > 0 && ex.found.length >= need) break;
-        }
-      }
-      return ex;
-    }
-    const overlay = coll.overlay();
-    const dirty = overlay !== undefined && overlay.size > 0;
-    const live = coll.base.docs;
-    const check = keyFilter(plan);
-    const seen = plan.multiKey ? new Set<string>() : undefined;
-    ex.seeks = scanKeys(plan, (e) => {
+      if (doc === undefined) return;
+      ex.keysExamined = 1;
+      ex.docsExamined = 1;
+      ex.keysReturned = 1;
+      if (test(doc)) ex.found.push([k, doc]);
+    },
+    document(entry: [string, Doc]): boolean {
+      ex.docsExamined += 1;
+      if (!test(entry[1])) return true;
+      ex.found.push(entry);
+      return need === 0 || ex.found.length < need;
+    },
+    key(e: Entry): boolean {
       ex.keysExamined += 1;
       if (check !== undefined && !check(e)) return true;
       if (seen !== undefined) {
@@ -663,8 +663,9 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
         if (need > 0 && !dirty && ex.found.length >= need) return false;
       }
       return true;
-    });
-    if (dirty) {
+    },
+    finish(): void {
+      if (!dirty) return;
       // Documents this transaction sees in another version than the index: checked one by one.
       for (const k of overlay as ReadonlySet<string>) {
         const doc = coll.docs.get(k);
@@ -672,12 +673,91 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
         ex.docsExamined += 1;
         if (test(doc)) ex.found.push([k, doc]);
       }
+    },
+  };
+}
+
+function noExecution(): Execution {
+  return { found: [], keysExamined: 0, docsExamined: 0, keysReturned: 0, dupsTested: 0, dupsDropped: 0, seeks: 0 };
+}
+
+function queryFailure(err: unknown): Error {
+  return err instanceof MongoError ? err : fromMingo(err, 'query');
+}
+
+/**
+ * Runs a plan: the matching documents with their record ids, in index order when the plan
+ * provides the sort (natural order for a collection scan). `need` stops the scan early once that
+ * many documents matched (only when no blocking sort follows). Runs to the end without letting
+ * other connections in: for writes and small scans; reads use runPlanAsync().
+ */
+export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need = 0): Execution {
+  if (coll === undefined) return noExecution();
+  try {
+    const run = startRun(coll, plan, filter, opts, need);
+    if (plan.kind === 'IDHACK') run.lookup();
+    else if (plan.kind === 'COLLSCAN') {
+      const guard = opts?.guard;
+      for (const entry of coll.docs) {
+        // maxTimeMS: a long scan checks its deadline every 256 documents (guard.ts).
+        if (guard !== undefined && (run.ex.docsExamined & 255) === 255) guard.check();
+        if (!run.document(entry)) break;
+      }
+    } else {
+      run.ex.seeks = scanKeys(plan, run.key);
+      run.finish();
     }
+    return run.ex;
   } catch (err) {
-    if (err instanceof MongoError) throw err;
-    throw fromMingo(err, 'query');
+    throw queryFailure(err);
   }
-  return ex;
+}
+
+/** Documents or keys between two yields: the guard's clock is read this often. */
+const YIELD_EVERY = 256;
+
+/**
+ * runPlan() that lets other connections run: every few milliseconds of scanning (guard.ts) it
+ * yields to the event loop, as mongod's query yielding does, and it stops with error 50 once
+ * maxTimeMS has passed. Writes made meanwhile are seen as a scan that yielded sees them.
+ */
+export async function runPlanAsync(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions & { guard: OpGuard }, need = 0): Promise<Execution> {
+  if (coll === undefined) return noExecution();
+  const guard = opts.guard;
+  try {
+    const run = startRun(coll, plan, filter, opts, need);
+    if (plan.kind === 'IDHACK') {
+      run.lookup();
+      return run.ex;
+    }
+    let n = 0;
+    if (plan.kind === 'COLLSCAN') {
+      for (const entry of coll.docs) {
+        if (!run.document(entry)) break;
+        if (++n === YIELD_EVERY) {
+          n = 0;
+          await guard.tick();
+        }
+      }
+      return run.ex;
+    }
+    const tree = plan.tree as IndexTree;
+    const ranges = plan.direction > 0 ? plan.ranges : [...plan.ranges].reverse();
+    scan: for (const r of ranges) {
+      run.ex.seeks += 1;
+      for (const e of tree.range(r.start, r.startInc, r.end, r.endInc, plan.direction < 0)) {
+        if (!run.key(e)) break scan;
+        if (++n === YIELD_EVERY) {
+          n = 0;
+          await guard.tick();
+        }
+      }
+    }
+    run.finish();
+    return run.ex;
+  } catch (err) {
+    throw queryFailure(err);
+  }
 }
 
 /** Documents matching a filter, with their record ids, using an index when one helps. */

@@ -18,7 +18,7 @@ import type { CollationSpec, Options } from 'mingo/types';
 import { Codes, MongoError, fromMingo, notEmulated } from './errors.ts';
 import { bsonTypesOf, copyMarks, fromWire, inheritMarks, kindAt, typeAlias } from './numbers.ts';
 import { NUMERIC_OPERATORS, numericAccumulators, numericExpressions } from './numeric-operators.ts';
-import { choosePlan, planMatching } from './planner.ts';
+import { choosePlan, planMatching, runPlanAsync } from './planner.ts';
 import { jsonSchemaValidator } from './schema.ts';
 import { lookupStages } from './stage-rewrites.ts';
 import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES, type OpGuard } from './guard.ts';
@@ -611,21 +611,7 @@ export function matching(coll: Collection | undefined, filter: Doc | undefined, 
 /** matching() that yields to other connections every few milliseconds and honours maxTimeMS. */
 export async function matchingAsync(coll: Collection | undefined, filter: Doc | undefined, extra: QueryOptions & { guard: OpGuard }): Promise<Array<[string, Doc]>> {
   if (coll === undefined) return [];
-  // An index scan touches few documents: only a full collection scan needs to yield.
-  if (filter === undefined || Object.keys(filter).length === 0 || choosePlan(coll, { filter, opts: extra }).kind !== 'COLLSCAN') return matching(coll, filter, extra);
-  const q = compileQuery(filter, extra);
-  const out: Array<[string, Doc]> = [];
-  const guard = extra.guard;
-  let n = 0;
-  for (const entry of coll.docs) {
-    if ((++n & 255) === 0) await guard.tick();
-    try {
-      if (q.test(entry[1])) out.push(entry);
-    } catch (err) {
-      throw fromMingo(err, 'query');
-    }
-  }
-  return out;
+  return (await runPlanAsync(coll, choosePlan(coll, { filter, opts: extra }), filter, extra)).found;
 }
 
 export interface FindSpec {

@@ -55,6 +55,34 @@ describe('engine: IndexTree', () => {
       expect({ lo, hi, loInc, hiInc, backward, got }).toEqual({ lo, hi, loInc, hiInc, backward, got: expected });
     }
   });
+
+  it('resumes a paused range() after writes: every entry that stayed is handed out once, in order', () => {
+    const random = rng(11);
+    for (const backward of [false, true]) {
+      const tree = new IndexTree([1]);
+      const all: Entry[] = Array.from({ length: 4000 }, (_, i) => ({ key: [Math.floor(random() * 500)], id: `r${i}` }));
+      tree.build([...all]);
+      const removed = new Set<string>();
+      const got: Entry[] = [];
+      let step = 0;
+      for (const e of tree.range([100], true, [400], false, backward)) {
+        got.push(e);
+        // While "paused" between entries: inserts (outside the range, so the answer is known) and
+        // deletes of entries not handed out yet, enough to split and empty chunks.
+        if (++step % 7 === 0) {
+          for (let j = 0; j < 40; j++) tree.insert({ key: [random() < 0.5 ? 50 : 450], id: `n${step}-${j}` });
+          const victim = all[Math.floor(random() * all.length)] as Entry;
+          if (!got.includes(victim) && tree.delete(victim)) removed.add(victim.id);
+        }
+      }
+      const expected = all
+        .filter((e) => (e.key[0] as number) >= 100 && (e.key[0] as number) < 400 && !removed.has(e.id))
+        .sort((a, b) => tree.compare(a, b))
+        .map((e) => e.id);
+      if (backward) expected.reverse();
+      expect(got.map((e) => e.id)).toEqual(expected);
+    }
+  });
 });
 
 describe('engine: planner', () => {
