@@ -48,7 +48,9 @@ interface Range {
 }
 
 export interface Plan {
-  kind: 'COLLSCAN' | 'IDHACK' | 'IXSCAN';
+  kind: 'COLLSCAN' | 'IDHACK' | 'IXSCAN' | 'OR';
+  /** OR: one index scan per branch of a top-level $or; their documents are fetched once each. */
+  branches?: Plan[];
   spec?: IndexSpec;
   tree?: IndexTree;
   fields: string[];
@@ -70,6 +72,8 @@ export interface Plan {
 }
 
 export interface PlanInput {
+  /** A branch of an $or: index scans only (mongod's OR stage reads the _id index, not IDHACK). */
+  branch?: boolean;
   filter?: Doc;
   sort?: Doc;
   projection?: Doc;
@@ -86,6 +90,16 @@ export interface Execution {
   dupsTested: number;
   dupsDropped: number;
   seeks: number;
+  /** OR: each branch's index scan counters, in branch order. */
+  branches?: BranchExecution[];
+}
+
+export interface BranchExecution {
+  keysExamined: number;
+  keysReturned: number;
+  seeks: number;
+  dupsTested: number;
+  dupsDropped: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,6 +405,15 @@ function keyFilter(plan: Plan): ((e: Entry) => boolean) | undefined {
 
 /** Scans the plan's ranges in order, calling `visit` for every key; stops when it returns false. */
 function scanKeys(plan: Plan, visit: (e: Entry) => boolean): number {
+  if (plan.kind === 'OR') {
+    let seeks = 0;
+    let going = true;
+    for (const b of plan.branches ?? []) {
+      if (!going) break;
+      seeks += scanKeys(b, (e) => (going = visit(e)));
+    }
+    return seeks;
+  }
   const tree = plan.tree as IndexTree;
   const ranges = plan.direction > 0 ? plan.ranges : [...plan.ranges].reverse();
   let seeks = 0;
@@ -515,7 +538,7 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   const overlay = coll.overlay();
   const dirty = overlay !== undefined && overlay.size > 0;
 
-  if (hinted === undefined && input.filter !== undefined && Object.keys(input.filter).length === 1 && conds.size === 1 && conds.has('_id')) {
+  if (hinted === undefined && input.branch !== true && input.filter !== undefined && Object.keys(input.filter).length === 1 && conds.size === 1 && conds.has('_id')) {
     const only = conds.get('_id') as unknown[];
     const v = only.length === 1 ? only[0] : undefined;
     const idValue = isOperatorObject(v) && Object.keys(v).length === 1 && '$eq' in v ? v.$eq : v;
@@ -570,6 +593,10 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
     plan.covered = !dirty && coverable(plan, input.projection, filterFields, residual) && (sort === undefined || plan.providesSort);
     candidates.push(plan);
   }
+  if (hinted === undefined && input.branch !== true) {
+    const or = orPlan(coll, input.filter, input.opts);
+    if (or !== undefined) candidates.push(or);
+  }
   if (candidates.length === 0) return collscan();
   if (candidates.length === 1) return candidates[0] as Plan;
   // The trial: count the keys each candidate would examine, stopping at the best so far. Plans
@@ -598,6 +625,27 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   return best as Plan;
 }
 
+/**
+ * A top-level $or whose every branch can use an index becomes an OR of index scans, as in mongod:
+ * each branch is planned on its own, and the documents the scans point to are fetched once each
+ * and checked against the whole filter. Undefined when some branch would need a collection scan.
+ */
+function orPlan(coll: Collection, filter: Doc | undefined, opts: QueryOptions | undefined): Plan | undefined {
+  const branches = filter?.$or;
+  if (!Array.isArray(branches) || branches.length === 0 || !branches.every(isPlainObject)) return undefined;
+  const plans: Plan[] = [];
+  for (const b of branches as Doc[]) {
+    const p = choosePlan(coll, { filter: b, opts, branch: true });
+    if (p.kind !== 'IXSCAN') return undefined;
+    plans.push(p);
+  }
+  const p = collscan();
+  p.kind = 'OR';
+  p.branches = plans;
+  p.multiKey = true; // the same document can come from two branches: always deduplicated
+  return p;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running a plan
 
@@ -610,6 +658,8 @@ interface Run {
   document(entry: [string, Doc]): boolean;
   /** One index entry; false once enough matched. */
   key(e: Entry): boolean;
+  /** OR: the next branch's index scan starts (its key filter, its own counters). */
+  branch(b: Plan): void;
   /** After the index scan: what a transaction sees in another version than the index. */
   finish(): void;
 }
@@ -622,10 +672,16 @@ function startRun(coll: Collection, plan: Plan, filter: Doc | undefined, opts: Q
   const overlay = coll.overlay();
   const dirty = overlay !== undefined && overlay.size > 0;
   const live = coll.base.docs;
-  const check = plan.kind === 'IXSCAN' ? keyFilter(plan) : undefined;
+  let check = plan.kind === 'IXSCAN' ? keyFilter(plan) : undefined;
   const seen = plan.multiKey ? new Set<string>() : undefined;
+  let branch: BranchExecution | undefined;
   return {
     ex,
+    branch(b: Plan): void {
+      check = keyFilter(b);
+      branch = { keysExamined: 0, keysReturned: 0, seeks: 0, dupsTested: 0, dupsDropped: 0 };
+      (ex.branches ??= []).push(branch);
+    },
     lookup(): void {
       const k = keyOf(plan.idValue);
       const doc = coll.docs.get(k);
@@ -643,7 +699,9 @@ function startRun(coll: Collection, plan: Plan, filter: Doc | undefined, opts: Q
     },
     key(e: Entry): boolean {
       ex.keysExamined += 1;
+      if (branch !== undefined) branch.keysExamined += 1;
       if (check !== undefined && !check(e)) return true;
+      if (branch !== undefined) branch.keysReturned += 1;
       if (seen !== undefined) {
         ex.dupsTested += 1;
         if (seen.has(e.id)) {
@@ -703,6 +761,15 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
         if (guard !== undefined && (run.ex.docsExamined & 255) === 255) guard.check();
         if (!run.document(entry)) break;
       }
+    } else if (plan.kind === 'OR') {
+      for (const b of plan.branches ?? []) {
+        run.branch(b);
+        const seeks = scanKeys(b, run.key);
+        run.ex.seeks += seeks;
+        (run.ex.branches?.at(-1) as BranchExecution).seeks = seeks;
+        if (need > 0 && run.ex.found.length >= need) break;
+      }
+      run.finish();
     } else {
       run.ex.seeks = scanKeys(plan, run.key);
       run.finish();
@@ -741,15 +808,21 @@ export async function runPlanAsync(coll: Collection | undefined, plan: Plan, fil
       }
       return run.ex;
     }
-    const tree = plan.tree as IndexTree;
-    const ranges = plan.direction > 0 ? plan.ranges : [...plan.ranges].reverse();
-    scan: for (const r of ranges) {
-      run.ex.seeks += 1;
-      for (const e of tree.range(r.start, r.startInc, r.end, r.endInc, plan.direction < 0)) {
-        if (!run.key(e)) break scan;
-        if (++n === YIELD_EVERY) {
-          n = 0;
-          await guard.tick();
+    const scans = plan.kind === 'OR' ? (plan.branches ?? []) : [plan];
+    scan: for (const p of scans) {
+      if (plan.kind === 'OR') run.branch(p);
+      const tree = p.tree as IndexTree;
+      const ranges = p.direction > 0 ? p.ranges : [...p.ranges].reverse();
+      for (const r of ranges) {
+        run.ex.seeks += 1;
+        const branch = run.ex.branches?.at(-1);
+        if (branch !== undefined) branch.seeks += 1;
+        for (const e of tree.range(r.start, r.startInc, r.end, r.endInc, p.direction < 0)) {
+          if (!run.key(e)) break scan;
+          if (++n === YIELD_EVERY) {
+            n = 0;
+            await guard.tick();
+          }
         }
       }
     }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { IndexTree, type Entry } from '../../lab/emulator/btree.ts';
 import { bsonCompare } from '../../lab/emulator/compare.ts';
-import { choosePlan, runPlan } from '../../lab/emulator/planner.ts';
+import { choosePlan, runPlan, runPlanAsync } from '../../lab/emulator/planner.ts';
+import { OpGuard } from '../../lab/emulator/guard.ts';
 import { compileQuery } from '../../lab/emulator/query.ts';
 import { Store } from '../../lab/emulator/store.ts';
 import { keyOf } from '../../lab/emulator/values.ts';
@@ -86,7 +87,7 @@ describe('engine: IndexTree', () => {
 });
 
 describe('engine: planner', () => {
-  it('answers through indexes exactly what a filter over every document answers, after random writes', () => {
+  it('answers through indexes exactly what a filter over every document answers, after random writes (runPlan and runPlanAsync)', async () => {
     const random = rng(11);
     const store = new Store();
     const coll = store.getOrCreate('t', 'c');
@@ -126,13 +127,20 @@ describe('engine: planner', () => {
       { s: /^a/i },
       { s: { $regex: '^b', $options: '' } },
       { _id: { $gte: 100, $lt: 120 } },
+      { $or: [{ a: 7 }, { b: 'y', a: { $gt: 25 } }] },
+      { $or: [{ a: { $lt: 3 } }, { tags: 3 }, { s: /^ch/ }] },
+      { $or: [{ a: 7 }, { a: { $gte: 5, $lte: 9 } }, { _id: 5 }] },
+      { s: /an/, $or: [{ tags: { $gt: 5 } }, { b: 'x' }] },
     ];
     for (const filter of filters) {
       const q = compileQuery(filter);
       const expected = [...coll.docs.values()].filter((d) => q.test(d)).map((d) => d._id as number).sort((x, y) => x - y);
       const plan = choosePlan(coll, { filter });
       const got = runPlan(coll, plan, filter, undefined).found.map(([, d]) => d._id as number).sort((x, y) => x - y);
-      expect({ filter: JSON.stringify(filter), plan: plan.kind, got }).toEqual({ filter: JSON.stringify(filter), plan: 'IXSCAN', got: expected });
+      const kind = '$or' in filter ? 'OR' : 'IXSCAN';
+      expect({ filter: JSON.stringify(filter), plan: plan.kind, got }).toEqual({ filter: JSON.stringify(filter), plan: kind, got: expected });
+      const yielded = (await runPlanAsync(coll, plan, filter, { guard: new OpGuard() })).found.map(([, d]) => d._id as number).sort((x, y) => x - y);
+      expect({ filter: JSON.stringify(filter), yielded }).toEqual({ filter: JSON.stringify(filter), yielded: expected });
     }
   });
 });
