@@ -105,6 +105,14 @@ export interface BranchExecution {
 // ---------------------------------------------------------------------------------------------
 // Conditions and bounds
 
+/** Operators of a value-level $elemMatch: one array element meets them all, so their bounds intersect even on a multikey index. */
+class SameElement {
+  readonly ops: Doc;
+  constructor(ops: Doc) {
+    this.ops = ops;
+  }
+}
+
 /** Field conditions of a filter (top level and inside $and), and whether anything else remains. */
 function conditions(filter: Doc | undefined): { conds: Map<string, unknown[]>; residual: boolean } {
   const conds = new Map<string, unknown[]>();
@@ -120,9 +128,33 @@ function conditions(filter: Doc | undefined): { conds: Map<string, unknown[]>; r
         residual = true;
         continue;
       }
-      const list = conds.get(k);
-      if (list === undefined) conds.set(k, [v]);
-      else list.push(v);
+      if (isOperatorObject(v) && isPlainObject(v.$elemMatch)) {
+        // $elemMatch: one element meets every condition, so each condition bounds the index on that
+        // element's path (superset bounds; the documents are re-checked against the whole $elemMatch).
+        residual = true;
+        elemMatch(k, v.$elemMatch);
+        const rest = Object.fromEntries(Object.entries(v).filter(([op]) => op !== '$elemMatch'));
+        if (Object.keys(rest).length > 0) add(k, rest);
+        continue;
+      }
+      add(k, v);
+    }
+  };
+  const add = (k: string, v: unknown): void => {
+    const list = conds.get(k);
+    if (list === undefined) conds.set(k, [v]);
+    else list.push(v);
+  };
+  const elemMatch = (k: string, spec: Doc): void => {
+    if (isOperatorObject(spec)) {
+      // { tags: { $elemMatch: { $gte: 2, $lt: 5 } } }: conditions one value meets together.
+      add(k, new SameElement(spec));
+      return;
+    }
+    // { items: { $elemMatch: { sku: 'a', qty: { $gte: 2 } } } }: conditions on fields of the elements.
+    for (const [f, c] of Object.entries(spec)) {
+      if (f.startsWith('$')) continue;
+      add(`${k}.${f}`, new SameElement(isOperatorObject(c) ? c : c instanceof RegExp ? { $regex: c } : { $eq: c }));
     }
   };
   if (filter !== undefined) visit(filter);
@@ -214,6 +246,16 @@ function range(op: string, v: unknown): Narrowed | undefined {
   }
 }
 
+/**
+ * { $ne: v } scans every key but v, as mongod's bounds [MinKey, v) (v, MaxKey] do; only for a
+ * scalar v. Not exact: an array holding v has other keys in those bounds, so documents are re-checked.
+ */
+function notEqual(v: unknown): Narrowed | undefined {
+  if (v === undefined || Array.isArray(v) || isPlainObject(v) || v instanceof RegExp || v instanceof MinKey || v instanceof MaxKey) return undefined;
+  if (typeof v === 'number' && Number.isNaN(v)) return undefined;
+  return { intervals: [{ lo: MIN, loInc: true, hi: v, hiInc: false }, { lo: v, loInc: false, hi: MAX, hiInc: true }], exact: false, regexes: [] };
+}
+
 const SPECIAL = new Set(['.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\', '^', '$']);
 
 /** The literal prefix of an anchored regex (/^abc/ -> "abc"), or '' when there is none. */
@@ -292,6 +334,9 @@ function narrowings(cond: unknown): { parts: Narrowed[]; allUsed: boolean } {
       case '$all':
         if (Array.isArray(v) && v.length > 0 && !isOperatorObject(v[0])) n = { ...equality(v[0]), exact: false };
         break;
+      case '$ne':
+        n = notEqual(v);
+        break;
       default:
         break;
     }
@@ -299,6 +344,18 @@ function narrowings(cond: unknown): { parts: Narrowed[]; allUsed: boolean } {
     else parts.push(n);
   }
   return { parts, allUsed };
+}
+
+/** The narrowings of conditions one element meets together, as one (their intersection). */
+function together(n: { parts: Narrowed[]; allUsed: boolean }): { parts: Narrowed[]; allUsed: boolean } {
+  const [first, ...rest] = n.parts;
+  if (first === undefined) return n;
+  const one: Narrowed = { intervals: first.intervals, exact: false, regexes: [...first.regexes] };
+  for (const p of rest) {
+    one.intervals = intersect(one.intervals, p.intervals);
+    one.regexes.push(...p.regexes);
+  }
+  return { parts: [one], allUsed: n.allUsed };
 }
 
 /** The bounds of one index field under the filter's conditions on it. */
@@ -309,7 +366,7 @@ function fieldBounds(conds: unknown[] | undefined, multikey: boolean): FieldBoun
   const regexes: RegExp[] = [];
   let used = 0;
   for (const cond of conds) {
-    const { parts, allUsed } = narrowings(cond);
+    const { parts, allUsed } = cond instanceof SameElement ? together(narrowings(cond.ops)) : narrowings(cond);
     if (!allUsed) exact = false;
     for (const p of parts) {
       // On a multikey field each condition may be met by a different element: only one can bound the scan.
@@ -467,7 +524,7 @@ function sortDirection(fields: string[], dirs: readonly number[], bounds: FieldB
     else {
       // A sort field pinned to one value by an equality does not change the order.
       const c = conds.get(field);
-      if (c !== undefined && c.length === 1 && !isOperatorObject(c[0]) && !Array.isArray(c[0]) && !(c[0] instanceof RegExp) && c[0] !== null) j += 1;
+      if (c !== undefined && c.length === 1 && !isOperatorObject(c[0]) && !Array.isArray(c[0]) && !(c[0] instanceof RegExp) && !(c[0] instanceof SameElement) && c[0] !== null) j += 1;
       else return 0;
     }
   }
@@ -499,7 +556,10 @@ function sparseUsable(spec: IndexSpec, conds: Map<string, unknown[]>): boolean {
   return Object.keys(spec.key).some((f) => {
     const c = conds.get(f);
     if (c === undefined) return false;
-    return c.every((x) => x !== null && !(isOperatorObject(x) && ('$exists' in x || '$ne' in x || '$nin' in x || '$not' in x || x.$eq === null || (Array.isArray(x.$in) && x.$in.includes(null)))));
+    return c.every((v) => {
+      const x = v instanceof SameElement ? v.ops : v;
+      return x !== null && !(isOperatorObject(x) && ('$exists' in x || '$ne' in x || '$nin' in x || '$not' in x || x.$eq === null || (Array.isArray(x.$in) && x.$in.includes(null))));
+    });
   });
 }
 

@@ -95,12 +95,14 @@ describe('engine: planner', () => {
     coll.addIndex({ v: 2, key: { b: 1, a: -1 }, name: 'b_1_a_-1' });
     coll.addIndex({ v: 2, key: { tags: 1 }, name: 'tags_1' });
     coll.addIndex({ v: 2, key: { s: 1 }, name: 's_1' });
+    coll.addIndex({ v: 2, key: { 'items.k': 1 }, name: 'items.k_1' });
     const words = ['apple', 'apricot', 'banana', 'blueberry', 'cherry', 'Apple'];
     const make = (id: number): Record<string, unknown> => {
       const doc: Record<string, unknown> = { _id: id, a: Math.floor(random() * 30), b: ['x', 'y', 'z'][Math.floor(random() * 3)] };
       if (random() < 0.7) doc.tags = Array.from({ length: Math.floor(random() * 4) }, () => Math.floor(random() * 8));
       if (random() < 0.8) doc.s = words[Math.floor(random() * words.length)];
       if (random() < 0.1) doc.a = random() < 0.5 ? null : 'thirty';
+      if (random() < 0.6) doc.items = Array.from({ length: Math.floor(random() * 3) }, () => (random() < 0.8 ? { k: Math.floor(random() * 5), q: Math.floor(random() * 5) } : { q: 1 }));
       return doc;
     };
     for (let i = 0; i < 400; i++) store.insert(coll, make(i));
@@ -131,6 +133,13 @@ describe('engine: planner', () => {
       { $or: [{ a: { $lt: 3 } }, { tags: 3 }, { s: /^ch/ }] },
       { $or: [{ a: 7 }, { a: { $gte: 5, $lte: 9 } }, { _id: 5 }] },
       { s: /an/, $or: [{ tags: { $gt: 5 } }, { b: 'x' }] },
+      { a: { $ne: 7 } },
+      { a: { $ne: null }, s: { $ne: 'apple' } },
+      { tags: { $ne: 3 } },
+      { tags: { $elemMatch: { $gt: 2, $lt: 5 } } },
+      { items: { $elemMatch: { k: 2, q: { $gte: 3 } } } },
+      { items: { $elemMatch: { k: null } } },
+      { items: { $elemMatch: { k: { $ne: 1 } } } },
     ];
     for (const filter of filters) {
       const q = compileQuery(filter);

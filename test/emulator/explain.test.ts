@@ -152,6 +152,22 @@ describe('Explain: $or with an index for every branch', () => {
   });
 });
 
+describe('Explain: $ne and $elemMatch on indexed fields', () => {
+  it('scans the index around the value for $ne, as [MinKey, v) and (v, MaxKey]', async () => {
+    const explained = await coll.find({ city: { $ne: 'London' } }).explain('executionStats');
+    const s = summary(explained);
+    expect({ stages: s.stages, nReturned: s.nReturned, docsExamined: s.docsExamined }).toEqual({ stages: ['FETCH', 'IXSCAN'], nReturned: 150, docsExamined: 150 });
+    expect(ixscan(explained).indexBounds.city).toEqual(['[MinKey, "London")', '("London", MaxKey]']);
+  });
+
+  it('bounds a multikey index by every condition of a value $elemMatch, since one element meets them all', async () => {
+    const explained = await coll.find({ tags: { $elemMatch: { $gte: 't1', $lt: 't2' } } }).explain('executionStats');
+    const s = summary(explained);
+    expect({ stages: s.stages, nReturned: s.nReturned, docsExamined: s.docsExamined }).toEqual({ stages: ['FETCH', 'IXSCAN'], nReturned: 67, docsExamined: 67 });
+    expect(ixscan(explained).indexBounds.tags).toEqual(['["t1", "t2")']);
+  });
+});
+
 describe('Explain: a regular expression on an indexed field', () => {
   it('turns an anchored /^prefix/ into index bounds, examining only matching documents', async () => {
     const explained = await coll.find({ name: /^Bo1/ }).explain('executionStats');
