@@ -3,9 +3,12 @@
  * in-process, so the protocol overhead (BSON, TCP, command plumbing) shows up as a ratio.
  *   npx tsx bench/emulator.ts
  * Targets (issue 2, 2-core machine): insertOne median under 0.3 ms; 10,000-document find+sort under 30 ms.
+ * Issue 7: fetching 10,000 documents through the driver ≤ 3× mingo + BSON encoding in-process; the
+ * driver's own decoding of the same bytes is measured alone too, since it is a floor no server can lower.
  * A benchmark, not a test: it always exits 0 and prints PASS/MISS beside each target.
  */
 import { cpus, loadavg } from 'node:os';
+import { createRequire } from 'node:module';
 import { Aggregator, Query } from 'mingo';
 import { serialize } from 'bson';
 import { MongoClient } from 'mongodb';
@@ -73,6 +76,30 @@ function makeDocs(): Document[] {
   }));
 }
 
+/**
+ * The driver's own decoding of a cursor reply, as find().toArray() does it (CursorResponse.shift()
+ * per document), run in-process on bytes made here: the part of "fetch all" no server can remove.
+ * Undefined if a driver version moved the class.
+ */
+function driverDecoder(): ((bytes: Uint8Array) => unknown[]) | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const { CursorResponse } = require('mongodb/lib/cmap/wire_protocol/responses.js') as {
+      CursorResponse: new (bytes: Uint8Array) => { shift(options: Document): unknown };
+    };
+    // The options the driver passes by default (promoteLongs/Values on, no BigInt).
+    const options = { useBigInt64: false, promoteLongs: true, promoteValues: true, promoteBuffers: false, bsonRegExp: false };
+    return (bytes) => {
+      const response = new CursorResponse(bytes);
+      const out: unknown[] = [];
+      for (let d = response.shift(options); d !== null; d = response.shift(options)) out.push(d);
+      return out;
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
 
@@ -122,8 +149,22 @@ async function main(): Promise<void> {
     const localFetchMs = await timed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).all() }));
     const fetchCpuMs = await cpuTimed(RUNS, () => people.find({}).toArray());
     const localFetchCpuMs = await cpuTimed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).all() }));
+    // The floor under "fetch all": the driver decoding replies that carry the same documents, batched
+    // as the emulator batches them (101, then getMores of 1,000), and in one batch as mongod's 16 MiB getMore would.
+    const decode = driverDecoder();
+    const reply = (batch: Document[]) => serialize({ cursor: { nextBatch: batch, id: 0, ns: 'bench_emulator.people' }, ok: 1 });
+    const batched = [stored.slice(0, 101), ...Array.from({ length: Math.ceil((DOCS - 101) / 1000) }, (_, b) => stored.slice(101 + b * 1000, 101 + (b + 1) * 1000))].map(reply);
+    const whole = [reply(stored.slice(0, 101)), reply(stored.slice(101))];
+    const decodeAll = (replies: Uint8Array[]) => (decode === undefined ? [] : replies.map(decode));
+    const decodeMs = decode === undefined ? Number.NaN : await timed(RUNS, () => decodeAll(batched));
+    const decodeCpuMs = decode === undefined ? Number.NaN : await cpuTimed(RUNS, () => decodeAll(batched));
+    const decodeWholeCpuMs = decode === undefined ? Number.NaN : await cpuTimed(RUNS, () => decodeAll(whole));
+    // Sorting: the in-process side encodes its result too, as "fetch all" does, so that the ratio
+    // compares the same work (before, it was mingo's sort alone against a sort + a trip through the driver).
     const sortByNameMs = await timed(RUNS, () => people.find({}).sort({ name: 1 }).toArray());
-    const localSortByNameMs = await timed(RUNS, () => new Query({}).find(docs).sort({ name: 1 }).all());
+    const localSortByNameMs = await timed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).sort({ name: 1 }).all() }));
+    const sortCpuMs = await cpuTimed(RUNS, () => people.find({}).sort({ name: 1 }).toArray());
+    const localSortCpuMs = await cpuTimed(RUNS, () => serialize({ firstBatch: new Query({}).find(stored).sort({ name: 1 }).all() }));
     const localGroupMs = await timed(RUNS, () => new Aggregator(PIPELINE).run(docs));
 
     // 4. Equality find on 200,000 documents, without and then with an index on the field.
@@ -158,7 +199,7 @@ async function main(): Promise<void> {
       [`find filter+sort over ${DOCS} (${matches} docs)`, findMs, localFindMs],
       [`$group over ${DOCS}`, groupMs, localGroupMs],
       [`fetch all ${DOCS} (mingo + BSON encode)`, fetchMs, localFetchMs],
-      [`sort all ${DOCS} by name`, sortByNameMs, localSortByNameMs],
+      [`sort all ${DOCS} by name (mingo + BSON encode)`, sortByNameMs, localSortByNameMs],
     ];
 
     const cpu = cpus();
@@ -176,6 +217,15 @@ async function main(): Promise<void> {
     console.log('');
     console.log('insertOne "mingo in-process" is structuredClone + push: mingo has no insert of its own.');
     console.log(`fetch all ${DOCS}, CPU time: ${ms(fetchCpuMs)} (emulator and driver, one process) vs ${ms(localFetchCpuMs)} in-process (${ratio(fetchCpuMs, localFetchCpuMs)})`);
+    console.log(`sort all ${DOCS} by name, CPU time: ${ms(sortCpuMs)} vs ${ms(localSortCpuMs)} in-process (${ratio(sortCpuMs, localSortCpuMs)})`);
+    if (decode !== undefined) {
+      console.log(
+        `the driver's decoding alone (CursorResponse.shift() over the same ${DOCS} documents, in-process, batches of 101 + 1,000s): ` +
+          `${ms(decodeMs)} wall, ${ms(decodeCpuMs)} CPU = ${ratio(decodeMs, localFetchMs)} of the in-process fetch (wall), ${ratio(decodeCpuMs, localFetchCpuMs)} (CPU)`,
+      );
+      console.log(`  in batches of 101 + ${DOCS - 101} (a 16 MiB getMore, as mongod sends): ${ms(decodeWholeCpuMs)} CPU`);
+      console.log(`  so the emulator's own share of "fetch all" is about ${ms(Math.max(0, fetchMs - decodeMs))} wall, ${ms(Math.max(0, fetchCpuMs - decodeCpuMs))} CPU`);
+    }
     console.log('');
     console.log(`Equality find on ${BIG.toLocaleString('en')} documents (median of ${BIG_RUNS}):`);
     console.log(`  without an index (COLLSCAN)   ${ms(scanMs).padStart(10)}`);

@@ -67,6 +67,8 @@ export class IndexTree {
   readonly dirs: readonly number[];
   private chunks: Entry[][] = [];
   private count = 0;
+  /** Bumped by every change, so a paused range() knows to find its place again. */
+  private version = 0;
 
   constructor(dirs: readonly number[]) {
     this.dirs = dirs;
@@ -98,6 +100,7 @@ export class IndexTree {
   build(entries: Entry[]): void {
     entries.sort((a, b) => this.compare(a, b));
     this.chunks = [];
+    this.version += 1;
     for (let i = 0; i < entries.length; i += CHUNK) this.chunks.push(entries.slice(i, i + CHUNK));
     this.count = entries.length;
   }
@@ -135,6 +138,7 @@ export class IndexTree {
 
   insert(e: Entry): void {
     this.count += 1;
+    this.version += 1;
     if (this.chunks.length === 0) {
       this.chunks.push([e]);
       return;
@@ -153,6 +157,7 @@ export class IndexTree {
     if (p >= chunk.length || this.compare(chunk[p] as Entry, e) !== 0) return false;
     chunk.splice(p, 1);
     this.count -= 1;
+    this.version += 1;
     if (chunk.length === 0) this.chunks.splice(c, 1);
     return true;
   }
@@ -215,6 +220,83 @@ export class IndexTree {
       if (c < first.c || (c === first.c && p < first.p)) return true;
       if (!visit((this.chunks[c] as Entry[])[p] as Entry)) return false;
       p -= 1;
+    }
+  }
+
+  /** The first entry strictly after `e` (forward), or the position just past the last entry before it (backward). */
+  private around(e: Entry, backward: boolean): Cursor {
+    let lo = 0;
+    let hi = this.chunks.length;
+    // First chunk whose last entry is past e (forward) / at or past e (backward).
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const chunk = this.chunks[mid] as Entry[];
+      const c = this.compare(chunk[chunk.length - 1] as Entry, e);
+      if (backward ? c < 0 : c <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.chunks.length) return { c: lo, p: 0 };
+    const chunk = this.chunks[lo] as Entry[];
+    let a = 0;
+    let b = chunk.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      const c = this.compare(chunk[mid] as Entry, e);
+      if (backward ? c < 0 : c <= 0) a = mid + 1;
+      else b = mid;
+    }
+    return { c: lo, p: a };
+  }
+
+  /**
+   * scan() as a generator, for a consumer that pauses between entries (a scan that yields to other
+   * connections). Writes made while it is paused are fine: it then seeks past the last entry it
+   * handed out, so no entry is skipped or repeated because the chunks moved.
+   */
+  *range(start: readonly unknown[], startInclusive: boolean, end: readonly unknown[], endInclusive: boolean, backward: boolean): Generator<Entry> {
+    let version = this.version;
+    const first = this.seek(start, startInclusive);
+    let stop = this.seek(end, !endInclusive);
+    let last: Entry | undefined;
+    if (!backward) {
+      let { c, p } = first;
+      for (;;) {
+        if (this.version !== version && last !== undefined) {
+          version = this.version;
+          stop = this.seek(end, !endInclusive);
+          ({ c, p } = this.around(last, false));
+        }
+        if (!(c < stop.c || (c === stop.c && p < stop.p))) return;
+        const chunk = this.chunks[c] as Entry[];
+        if (p >= chunk.length) {
+          c += 1;
+          p = 0;
+          continue;
+        }
+        last = chunk[p++] as Entry;
+        yield last;
+      }
+    }
+    let floor = first;
+    // Backward: `at` is one past the next entry to hand out.
+    let at = stop;
+    for (;;) {
+      if (this.version !== version && last !== undefined) {
+        version = this.version;
+        floor = this.seek(start, startInclusive);
+        at = this.around(last, true);
+      }
+      let { c, p } = at;
+      p -= 1;
+      while (p < 0) {
+        c -= 1;
+        if (c < 0) return;
+        p = (this.chunks[c] as Entry[]).length - 1;
+      }
+      if (c < floor.c || (c === floor.c && p < floor.p)) return;
+      last = (this.chunks[c] as Entry[])[p] as Entry;
+      at = { c, p };
+      yield last;
     }
   }
 

@@ -167,17 +167,48 @@ function sortKey(doc: Doc, path: string, dir: number): unknown {
   return best;
 }
 
-/** Stable sort of documents by a sort specification ({ field: 1 | -1, ... }). */
-export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
-  const keys = Object.entries(spec).map(([path, dir]) => [path, Number(dir) < 0 ? -1 : 1] as const);
-  const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) }));
-  decorated.sort((x, y) => {
+type SortItem = { doc: Doc; i: number; k: unknown[] };
+
+/**
+ * The comparator for decorated documents. When every document sorts by one key that is a string
+ * (or a number other than NaN) in all of them, plain < and > give the BSON order, so the general
+ * comparison is skipped (the common `sort({ name: 1 })` or `sort({ score: -1 })`).
+ */
+function comparatorFor(keys: ReadonlyArray<readonly [string, number]>, items: SortItem[]): (x: SortItem, y: SortItem) => number {
+  if (keys.length === 1) {
+    const dir = (keys[0] as readonly [string, number])[1];
+    const first = items[0]?.k[0];
+    const kind = typeof first;
+    if ((kind === 'string' || kind === 'number') && items.every((it) => typeof it.k[0] === kind && it.k[0] === it.k[0])) {
+      return (x, y) => {
+        const a = x.k[0] as string | number;
+        const b = y.k[0] as string | number;
+        return a < b ? -dir : a > b ? dir : x.i - y.i;
+      };
+    }
+  }
+  return (x, y) => {
     for (let j = 0; j < keys.length; j++) {
       const c = sortCompare(x.k[j], y.k[j]);
       if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
     }
     return x.i - y.i;
-  });
+  };
+}
+
+function decorate(doc: Doc, i: number, keys: ReadonlyArray<readonly [string, number]>): SortItem {
+  return { doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) };
+}
+
+function sortKeysOf(spec: Doc): Array<readonly [string, number]> {
+  return Object.entries(spec).map(([path, dir]) => [path, Number(dir) < 0 ? -1 : 1] as const);
+}
+
+/** Stable sort of documents by a sort specification ({ field: 1 | -1, ... }). */
+export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
+  const keys = sortKeysOf(spec);
+  const decorated = docs.map((doc, i) => decorate(doc, i, keys));
+  decorated.sort(comparatorFor(keys, decorated));
   return decorated.map((d) => d.doc);
 }
 
@@ -186,23 +217,18 @@ export function sortDocuments(docs: Doc[], spec: Doc): Doc[] {
  * pairwise merges, pausing every few milliseconds. Stable, so equal keys keep their input order.
  */
 export async function sortDocumentsAsync(docs: Doc[], spec: Doc, guard: { tick(): Promise<void> }): Promise<Doc[]> {
-  const keys = Object.entries(spec).map(([path, dir]) => [path, Number(dir) < 0 ? -1 : 1] as const);
-  type Item = { doc: Doc; i: number; k: unknown[] };
-  const cmp = (x: Item, y: Item): number => {
-    for (let j = 0; j < keys.length; j++) {
-      const c = sortCompare(x.k[j], y.k[j]);
-      if (c !== 0) return c * (keys[j] as readonly [string, number])[1];
-    }
-    return x.i - y.i;
-  };
+  const keys = sortKeysOf(spec);
+  type Item = SortItem;
+  const items: Item[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    items.push(decorate(docs[i] as Doc, i, keys));
+    if ((i & 4095) === 4095) await guard.tick();
+  }
+  const cmp = comparatorFor(keys, items);
   const RUN = 2048;
   let runs: Item[][] = [];
-  for (let s = 0; s < docs.length; s += RUN) {
-    const run: Item[] = [];
-    for (let i = s; i < Math.min(docs.length, s + RUN); i++) {
-      const doc = docs[i] as Doc;
-      run.push({ doc, i, k: keys.map(([p, d]) => sortKey(doc, p, d)) });
-    }
+  for (let s = 0; s < items.length; s += RUN) {
+    const run = items.slice(s, s + RUN);
     run.sort(cmp);
     runs.push(run);
     await guard.tick();

@@ -127,10 +127,17 @@ export function registerClone(src: object, dst: object): void {
   if (known.has(src)) known.add(dst);
 }
 
+/** Containers already in wire form (a cursor batch whose BSON is cached, encoded.ts): toWire() returns them as they are. */
+const wireReady = new WeakSet<object>();
+
+export function sendAsIs(container: object): void {
+  wireReady.add(container);
+}
+
 /** Before serializing a reply: turn marked numbers back into Double/Long. Unmarked data is returned as is. */
 export function toWire(v: unknown): unknown {
   if (!isContainer(v)) return v;
-  if (known.has(v) && !deep.has(v)) return v;
+  if ((known.has(v) && !deep.has(v)) || wireReady.has(v)) return v;
   const m = marks.get(v);
   if (Array.isArray(v)) {
     let out: unknown[] | undefined;

@@ -7,7 +7,8 @@
 import { sortDocumentsAsync } from './compare.ts';
 import { Codes, MongoError } from './errors.ts';
 import type { OpGuard } from './guard.ts';
-import { approxSize, checkOperationMemory, evalExpression, evaluateAll, streamPipeline, preparePipeline, runPipeline, type QueryOptions } from './query.ts';
+import { approxSize, checkOperationMemory } from './memory-limits.ts';
+import { evalExpression, evaluateAll, streamPipeline, preparePipeline, runPipeline, type QueryOptions } from './query.ts';
 import { MEMORY_LIMIT_BYTES, OPERATION_MEMORY_BYTES } from './guard.ts';
 import { isPlainObject, keyOf, type Doc } from './values.ts';
 

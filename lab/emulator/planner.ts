@@ -10,6 +10,7 @@
  */
 import { MaxKey, MinKey } from 'bson';
 import { TypeEdge, compareBounds, compareToBound, type Entry, type IndexTree } from './btree.ts';
+import type { OpGuard } from './guard.ts';
 import { bsonCompare, typeRank } from './compare.ts';
 import { Codes, MongoError, fromMingo } from './errors.ts';
 import type { IndexSpec } from './indexes.ts';
@@ -47,7 +48,9 @@ interface Range {
 }
 
 export interface Plan {
-  kind: 'COLLSCAN' | 'IDHACK' | 'IXSCAN';
+  kind: 'COLLSCAN' | 'IDHACK' | 'IXSCAN' | 'OR';
+  /** OR: one index scan per branch of a top-level $or; their documents are fetched once each. */
+  branches?: Plan[];
   spec?: IndexSpec;
   tree?: IndexTree;
   fields: string[];
@@ -69,6 +72,8 @@ export interface Plan {
 }
 
 export interface PlanInput {
+  /** A branch of an $or: index scans only (mongod's OR stage reads the _id index, not IDHACK). */
+  branch?: boolean;
   filter?: Doc;
   sort?: Doc;
   projection?: Doc;
@@ -85,10 +90,28 @@ export interface Execution {
   dupsTested: number;
   dupsDropped: number;
   seeks: number;
+  /** OR: each branch's index scan counters, in branch order. */
+  branches?: BranchExecution[];
+}
+
+export interface BranchExecution {
+  keysExamined: number;
+  keysReturned: number;
+  seeks: number;
+  dupsTested: number;
+  dupsDropped: number;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Conditions and bounds
+
+/** Operators of a value-level $elemMatch: one array element meets them all, so their bounds intersect even on a multikey index. */
+class SameElement {
+  readonly ops: Doc;
+  constructor(ops: Doc) {
+    this.ops = ops;
+  }
+}
 
 /** Field conditions of a filter (top level and inside $and), and whether anything else remains. */
 function conditions(filter: Doc | undefined): { conds: Map<string, unknown[]>; residual: boolean } {
@@ -105,9 +128,33 @@ function conditions(filter: Doc | undefined): { conds: Map<string, unknown[]>; r
         residual = true;
         continue;
       }
-      const list = conds.get(k);
-      if (list === undefined) conds.set(k, [v]);
-      else list.push(v);
+      if (isOperatorObject(v) && isPlainObject(v.$elemMatch)) {
+        // $elemMatch: one element meets every condition, so each condition bounds the index on that
+        // element's path (superset bounds; the documents are re-checked against the whole $elemMatch).
+        residual = true;
+        elemMatch(k, v.$elemMatch);
+        const rest = Object.fromEntries(Object.entries(v).filter(([op]) => op !== '$elemMatch'));
+        if (Object.keys(rest).length > 0) add(k, rest);
+        continue;
+      }
+      add(k, v);
+    }
+  };
+  const add = (k: string, v: unknown): void => {
+    const list = conds.get(k);
+    if (list === undefined) conds.set(k, [v]);
+    else list.push(v);
+  };
+  const elemMatch = (k: string, spec: Doc): void => {
+    if (isOperatorObject(spec)) {
+      // { tags: { $elemMatch: { $gte: 2, $lt: 5 } } }: conditions one value meets together.
+      add(k, new SameElement(spec));
+      return;
+    }
+    // { items: { $elemMatch: { sku: 'a', qty: { $gte: 2 } } } }: conditions on fields of the elements.
+    for (const [f, c] of Object.entries(spec)) {
+      if (f.startsWith('$')) continue;
+      add(`${k}.${f}`, new SameElement(isOperatorObject(c) ? c : c instanceof RegExp ? { $regex: c } : { $eq: c }));
     }
   };
   if (filter !== undefined) visit(filter);
@@ -199,6 +246,16 @@ function range(op: string, v: unknown): Narrowed | undefined {
   }
 }
 
+/**
+ * { $ne: v } scans every key but v, as mongod's bounds [MinKey, v) (v, MaxKey] do; only for a
+ * scalar v. Not exact: an array holding v has other keys in those bounds, so documents are re-checked.
+ */
+function notEqual(v: unknown): Narrowed | undefined {
+  if (v === undefined || Array.isArray(v) || isPlainObject(v) || v instanceof RegExp || v instanceof MinKey || v instanceof MaxKey) return undefined;
+  if (typeof v === 'number' && Number.isNaN(v)) return undefined;
+  return { intervals: [{ lo: MIN, loInc: true, hi: v, hiInc: false }, { lo: v, loInc: false, hi: MAX, hiInc: true }], exact: false, regexes: [] };
+}
+
 const SPECIAL = new Set(['.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '\\', '^', '$']);
 
 /** The literal prefix of an anchored regex (/^abc/ -> "abc"), or '' when there is none. */
@@ -277,6 +334,9 @@ function narrowings(cond: unknown): { parts: Narrowed[]; allUsed: boolean } {
       case '$all':
         if (Array.isArray(v) && v.length > 0 && !isOperatorObject(v[0])) n = { ...equality(v[0]), exact: false };
         break;
+      case '$ne':
+        n = notEqual(v);
+        break;
       default:
         break;
     }
@@ -284,6 +344,18 @@ function narrowings(cond: unknown): { parts: Narrowed[]; allUsed: boolean } {
     else parts.push(n);
   }
   return { parts, allUsed };
+}
+
+/** The narrowings of conditions one element meets together, as one (their intersection). */
+function together(n: { parts: Narrowed[]; allUsed: boolean }): { parts: Narrowed[]; allUsed: boolean } {
+  const [first, ...rest] = n.parts;
+  if (first === undefined) return n;
+  const one: Narrowed = { intervals: first.intervals, exact: false, regexes: [...first.regexes] };
+  for (const p of rest) {
+    one.intervals = intersect(one.intervals, p.intervals);
+    one.regexes.push(...p.regexes);
+  }
+  return { parts: [one], allUsed: n.allUsed };
 }
 
 /** The bounds of one index field under the filter's conditions on it. */
@@ -294,7 +366,7 @@ function fieldBounds(conds: unknown[] | undefined, multikey: boolean): FieldBoun
   const regexes: RegExp[] = [];
   let used = 0;
   for (const cond of conds) {
-    const { parts, allUsed } = narrowings(cond);
+    const { parts, allUsed } = cond instanceof SameElement ? together(narrowings(cond.ops)) : narrowings(cond);
     if (!allUsed) exact = false;
     for (const p of parts) {
       // On a multikey field each condition may be met by a different element: only one can bound the scan.
@@ -390,6 +462,15 @@ function keyFilter(plan: Plan): ((e: Entry) => boolean) | undefined {
 
 /** Scans the plan's ranges in order, calling `visit` for every key; stops when it returns false. */
 function scanKeys(plan: Plan, visit: (e: Entry) => boolean): number {
+  if (plan.kind === 'OR') {
+    let seeks = 0;
+    let going = true;
+    for (const b of plan.branches ?? []) {
+      if (!going) break;
+      seeks += scanKeys(b, (e) => (going = visit(e)));
+    }
+    return seeks;
+  }
   const tree = plan.tree as IndexTree;
   const ranges = plan.direction > 0 ? plan.ranges : [...plan.ranges].reverse();
   let seeks = 0;
@@ -443,7 +524,7 @@ function sortDirection(fields: string[], dirs: readonly number[], bounds: FieldB
     else {
       // A sort field pinned to one value by an equality does not change the order.
       const c = conds.get(field);
-      if (c !== undefined && c.length === 1 && !isOperatorObject(c[0]) && !Array.isArray(c[0]) && !(c[0] instanceof RegExp) && c[0] !== null) j += 1;
+      if (c !== undefined && c.length === 1 && !isOperatorObject(c[0]) && !Array.isArray(c[0]) && !(c[0] instanceof RegExp) && !(c[0] instanceof SameElement) && c[0] !== null) j += 1;
       else return 0;
     }
   }
@@ -475,7 +556,10 @@ function sparseUsable(spec: IndexSpec, conds: Map<string, unknown[]>): boolean {
   return Object.keys(spec.key).some((f) => {
     const c = conds.get(f);
     if (c === undefined) return false;
-    return c.every((x) => x !== null && !(isOperatorObject(x) && ('$exists' in x || '$ne' in x || '$nin' in x || '$not' in x || x.$eq === null || (Array.isArray(x.$in) && x.$in.includes(null)))));
+    return c.every((v) => {
+      const x = v instanceof SameElement ? v.ops : v;
+      return x !== null && !(isOperatorObject(x) && ('$exists' in x || '$ne' in x || '$nin' in x || '$not' in x || x.$eq === null || (Array.isArray(x.$in) && x.$in.includes(null))));
+    });
   });
 }
 
@@ -514,7 +598,7 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   const overlay = coll.overlay();
   const dirty = overlay !== undefined && overlay.size > 0;
 
-  if (hinted === undefined && input.filter !== undefined && Object.keys(input.filter).length === 1 && conds.size === 1 && conds.has('_id')) {
+  if (hinted === undefined && input.branch !== true && input.filter !== undefined && Object.keys(input.filter).length === 1 && conds.size === 1 && conds.has('_id')) {
     const only = conds.get('_id') as unknown[];
     const v = only.length === 1 ? only[0] : undefined;
     const idValue = isOperatorObject(v) && Object.keys(v).length === 1 && '$eq' in v ? v.$eq : v;
@@ -569,6 +653,10 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
     plan.covered = !dirty && coverable(plan, input.projection, filterFields, residual) && (sort === undefined || plan.providesSort);
     candidates.push(plan);
   }
+  if (hinted === undefined && input.branch !== true) {
+    const or = orPlan(coll, input.filter, input.opts);
+    if (or !== undefined) candidates.push(or);
+  }
   if (candidates.length === 0) return collscan();
   if (candidates.length === 1) return candidates[0] as Plan;
   // The trial: count the keys each candidate would examine, stopping at the best so far. Plans
@@ -597,53 +685,83 @@ export function choosePlan(coll: Collection | undefined, input: PlanInput): Plan
   return best as Plan;
 }
 
+/**
+ * A top-level $or whose every branch can use an index becomes an OR of index scans, as in mongod:
+ * each branch is planned on its own, and the documents the scans point to are fetched once each
+ * and checked against the whole filter. Undefined when some branch would need a collection scan.
+ */
+function orPlan(coll: Collection, filter: Doc | undefined, opts: QueryOptions | undefined): Plan | undefined {
+  const branches = filter?.$or;
+  if (!Array.isArray(branches) || branches.length === 0 || !branches.every(isPlainObject)) return undefined;
+  const plans: Plan[] = [];
+  for (const b of branches as Doc[]) {
+    const p = choosePlan(coll, { filter: b, opts, branch: true });
+    if (p.kind !== 'IXSCAN') return undefined;
+    plans.push(p);
+  }
+  const p = collscan();
+  p.kind = 'OR';
+  p.branches = plans;
+  p.multiKey = true; // the same document can come from two branches: always deduplicated
+  return p;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running a plan
 
-/**
- * Runs a plan: the matching documents with their record ids, in index order when the plan
- * provides the sort (natural order for a collection scan). `need` stops the scan early once that
- * many documents matched (only when no blocking sort follows).
- */
-export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need = 0): Execution {
+/** One run of a plan: its counters and what it does with each document or index entry it meets. */
+interface Run {
+  ex: Execution;
+  /** The IDHACK lookup, whole. */
+  lookup(): void;
+  /** One document of a collection scan; false once enough matched. */
+  document(entry: [string, Doc]): boolean;
+  /** One index entry; false once enough matched. */
+  key(e: Entry): boolean;
+  /** OR: the next branch's index scan starts (its key filter, its own counters). */
+  branch(b: Plan): void;
+  /** After the index scan: what a transaction sees in another version than the index. */
+  finish(): void;
+}
+
+function startRun(coll: Collection, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need: number): Run {
   const ex: Execution = { found: [], keysExamined: 0, docsExamined: 0, keysReturned: 0, dupsTested: 0, dupsDropped: 0, seeks: 0 };
-  if (coll === undefined) return ex;
   const q = compileQuery(filter, opts);
   const empty = filter === undefined || Object.keys(filter).length === 0;
   const test = (d: Doc): boolean => empty || q.test(d);
-  try {
-    if (plan.kind === 'IDHACK') {
+  const overlay = coll.overlay();
+  const dirty = overlay !== undefined && overlay.size > 0;
+  const live = coll.base.docs;
+  let check = plan.kind === 'IXSCAN' ? keyFilter(plan) : undefined;
+  const seen = plan.multiKey ? new Set<string>() : undefined;
+  let branch: BranchExecution | undefined;
+  return {
+    ex,
+    branch(b: Plan): void {
+      check = keyFilter(b);
+      branch = { keysExamined: 0, keysReturned: 0, seeks: 0, dupsTested: 0, dupsDropped: 0 };
+      (ex.branches ??= []).push(branch);
+    },
+    lookup(): void {
       const k = keyOf(plan.idValue);
       const doc = coll.docs.get(k);
-      if (doc !== undefined) {
-        ex.keysExamined = 1;
-        ex.docsExamined = 1;
-        ex.keysReturned = 1;
-        if (test(doc)) ex.found.push([k, doc]);
-      }
-      return ex;
-    }
-    if (plan.kind === 'COLLSCAN') {
-      const guard = opts?.guard;
-      for (const entry of coll.docs) {
-        ex.docsExamined += 1;
-        // maxTimeMS: a long scan checks its deadline every 256 documents (guard.ts).
-        if (guard !== undefined && (ex.docsExamined & 255) === 0) guard.check();
-        if (test(entry[1])) {
-          ex.found.push(entry);
-          if (need > 0 && ex.found.length >= need) break;
-        }
-      }
-      return ex;
-    }
-    const overlay = coll.overlay();
-    const dirty = overlay !== undefined && overlay.size > 0;
-    const live = coll.base.docs;
-    const check = keyFilter(plan);
-    const seen = plan.multiKey ? new Set<string>() : undefined;
-    ex.seeks = scanKeys(plan, (e) => {
+      if (doc === undefined) return;
+      ex.keysExamined = 1;
+      ex.docsExamined = 1;
+      ex.keysReturned = 1;
+      if (test(doc)) ex.found.push([k, doc]);
+    },
+    document(entry: [string, Doc]): boolean {
+      ex.docsExamined += 1;
+      if (!test(entry[1])) return true;
+      ex.found.push(entry);
+      return need === 0 || ex.found.length < need;
+    },
+    key(e: Entry): boolean {
       ex.keysExamined += 1;
+      if (branch !== undefined) branch.keysExamined += 1;
       if (check !== undefined && !check(e)) return true;
+      if (branch !== undefined) branch.keysReturned += 1;
       if (seen !== undefined) {
         ex.dupsTested += 1;
         if (seen.has(e.id)) {
@@ -663,8 +781,9 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
         if (need > 0 && !dirty && ex.found.length >= need) return false;
       }
       return true;
-    });
-    if (dirty) {
+    },
+    finish(): void {
+      if (!dirty) return;
       // Documents this transaction sees in another version than the index: checked one by one.
       for (const k of overlay as ReadonlySet<string>) {
         const doc = coll.docs.get(k);
@@ -672,12 +791,106 @@ export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | 
         ex.docsExamined += 1;
         if (test(doc)) ex.found.push([k, doc]);
       }
+    },
+  };
+}
+
+function noExecution(): Execution {
+  return { found: [], keysExamined: 0, docsExamined: 0, keysReturned: 0, dupsTested: 0, dupsDropped: 0, seeks: 0 };
+}
+
+function queryFailure(err: unknown): Error {
+  return err instanceof MongoError ? err : fromMingo(err, 'query');
+}
+
+/**
+ * Runs a plan: the matching documents with their record ids, in index order when the plan
+ * provides the sort (natural order for a collection scan). `need` stops the scan early once that
+ * many documents matched (only when no blocking sort follows). Runs to the end without letting
+ * other connections in: for writes and small scans; reads use runPlanAsync().
+ */
+export function runPlan(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions | undefined, need = 0): Execution {
+  if (coll === undefined) return noExecution();
+  try {
+    const run = startRun(coll, plan, filter, opts, need);
+    if (plan.kind === 'IDHACK') run.lookup();
+    else if (plan.kind === 'COLLSCAN') {
+      const guard = opts?.guard;
+      for (const entry of coll.docs) {
+        // maxTimeMS: a long scan checks its deadline every 256 documents (guard.ts).
+        if (guard !== undefined && (run.ex.docsExamined & 255) === 255) guard.check();
+        if (!run.document(entry)) break;
+      }
+    } else if (plan.kind === 'OR') {
+      for (const b of plan.branches ?? []) {
+        run.branch(b);
+        const seeks = scanKeys(b, run.key);
+        run.ex.seeks += seeks;
+        (run.ex.branches?.at(-1) as BranchExecution).seeks = seeks;
+        if (need > 0 && run.ex.found.length >= need) break;
+      }
+      run.finish();
+    } else {
+      run.ex.seeks = scanKeys(plan, run.key);
+      run.finish();
     }
+    return run.ex;
   } catch (err) {
-    if (err instanceof MongoError) throw err;
-    throw fromMingo(err, 'query');
+    throw queryFailure(err);
   }
-  return ex;
+}
+
+/** Documents or keys between two yields: the guard's clock is read this often. */
+const YIELD_EVERY = 256;
+
+/**
+ * runPlan() that lets other connections run: every few milliseconds of scanning (guard.ts) it
+ * yields to the event loop, as mongod's query yielding does, and it stops with error 50 once
+ * maxTimeMS has passed. Writes made meanwhile are seen as a scan that yielded sees them.
+ */
+export async function runPlanAsync(coll: Collection | undefined, plan: Plan, filter: Doc | undefined, opts: QueryOptions & { guard: OpGuard }, need = 0): Promise<Execution> {
+  if (coll === undefined) return noExecution();
+  const guard = opts.guard;
+  try {
+    const run = startRun(coll, plan, filter, opts, need);
+    if (plan.kind === 'IDHACK') {
+      run.lookup();
+      return run.ex;
+    }
+    let n = 0;
+    if (plan.kind === 'COLLSCAN') {
+      for (const entry of coll.docs) {
+        if (!run.document(entry)) break;
+        if (++n === YIELD_EVERY) {
+          n = 0;
+          await guard.tick();
+        }
+      }
+      return run.ex;
+    }
+    const scans = plan.kind === 'OR' ? (plan.branches ?? []) : [plan];
+    scan: for (const p of scans) {
+      if (plan.kind === 'OR') run.branch(p);
+      const tree = p.tree as IndexTree;
+      const ranges = p.direction > 0 ? p.ranges : [...p.ranges].reverse();
+      for (const r of ranges) {
+        run.ex.seeks += 1;
+        const branch = run.ex.branches?.at(-1);
+        if (branch !== undefined) branch.seeks += 1;
+        for (const e of tree.range(r.start, r.startInc, r.end, r.endInc, p.direction < 0)) {
+          if (!run.key(e)) break scan;
+          if (++n === YIELD_EVERY) {
+            n = 0;
+            await guard.tick();
+          }
+        }
+      }
+    }
+    run.finish();
+    return run.ex;
+  } catch (err) {
+    throw queryFailure(err);
+  }
 }
 
 /** Documents matching a filter, with their record ids, using an index when one helps. */

@@ -4,7 +4,8 @@
  * Pure functions over Buffers, so framing bugs can be tested without sockets.
  */
 import { deserialize, serialize, type Document } from 'bson';
-import { fromWire } from './numbers.ts';
+import { batchBytes } from './encoded.ts';
+import { fromWire, toWire } from './numbers.ts';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -152,31 +153,11 @@ function writeHeader(buf: Buffer, length: number, requestId: number, responseTo:
   buf.writeInt32LE(opCode, 12);
 }
 
-/**
- * Each document's BSON, kept while the document lives. Stored documents never change after they
- * are stored, so a document is serialized once however many queries return it; a cursor's size
- * accounting and the reply encoder share the bytes.
- */
-const encoded = new WeakMap<object, Uint8Array>();
-
-export function bsonOf(doc: Document): Uint8Array {
-  let bytes = encoded.get(doc);
-  if (bytes === undefined) {
-    bytes = serialize(doc);
-    encoded.set(doc, bytes);
-  }
-  return bytes;
-}
-
-/** Array keys "0\0", "1\0", ... as bytes, made once. */
-const indexKeys: Buffer[] = [];
-function indexKey(i: number): Buffer {
-  let key = indexKeys[i];
-  if (key === undefined) {
-    for (let j = indexKeys.length; j <= i; j++) indexKeys.push(Buffer.from(`${j}\0`, 'latin1'));
-    key = indexKeys[i] as Buffer;
-  }
-  return key;
+/** Total decimal digits of the numbers 0 .. n-1 (the array keys of an n-element BSON array). */
+function digitsUpTo(n: number): number {
+  let total = 0;
+  for (let width = 1, from = 0, to = 10; from < n; width++, from = to, to *= 10) total += width * (Math.min(n, to) - from);
+  return total;
 }
 
 function isDocument(v: unknown): v is Document {
@@ -185,29 +166,40 @@ function isDocument(v: unknown): v is Document {
   return proto === Object.prototype || proto === null;
 }
 
+/** The batch's documents as BSON: the cursor's cached bytes, else each document serialized. */
+function batchBson(batch: unknown[]): Uint8Array[] | undefined {
+  const cached = batchBytes(batch);
+  if (cached !== undefined && cached.length === batch.length) return cached;
+  if (!batch.every(isDocument)) return undefined;
+  return batch.map((d) => serialize(toWire(d) as Document));
+}
+
 /**
- * A cursor reply ({ cursor: { firstBatch | nextBatch: [...], ...rest }, ...rest }) assembled from
- * each document's cached BSON instead of serializing the batch again. Undefined when the reply is
- * not of that shape (then the caller serializes it whole).
+ * An OP_MSG whose body is a cursor reply ({ cursor: { firstBatch | nextBatch: [...], ...rest }, ...rest }),
+ * written in one buffer from each document's BSON instead of serializing the batch again.
+ * Undefined when the reply is not of that shape (then the caller serializes it whole).
  */
-function encodeCursorReply(doc: Document): Buffer | undefined {
+function encodeCursorMessage(doc: Document, requestId: number, responseTo: number, flags: number): Buffer | undefined {
   const cursor = doc.cursor as unknown;
   if (!isDocument(cursor)) return undefined;
   const batchKey = Array.isArray(cursor.firstBatch) ? 'firstBatch' : Array.isArray(cursor.nextBatch) ? 'nextBatch' : undefined;
   if (batchKey === undefined || Object.keys(cursor)[0] !== batchKey || Object.keys(doc)[0] !== 'cursor') return undefined;
-  const batch = cursor[batchKey] as unknown[];
-  if (batch.length < 8 || !batch.every(isDocument)) return undefined;
+  const docs = batchBson(cursor[batchKey] as unknown[]);
+  if (docs === undefined) return undefined;
   const { [batchKey]: _batch, ...cursorRest } = cursor;
   const { cursor: _cursor, ...rest } = doc;
   const cursorTail = serialize(cursorRest);
   const topTail = serialize(rest);
-  const docs = batch.map((d) => bsonOf(d as Document));
   let arrayLength = 4 + 1;
-  for (let i = 0; i < docs.length; i++) arrayLength += 1 + indexKey(i).length + (docs[i] as Uint8Array).length;
+  for (let i = 0; i < docs.length; i++) arrayLength += (docs[i] as Uint8Array).length;
+  arrayLength += 2 * docs.length + digitsUpTo(docs.length);
   const cursorLength = 4 + 1 + batchKey.length + 1 + arrayLength + (cursorTail.length - 4);
   const topLength = 4 + 1 + 'cursor'.length + 1 + cursorLength + (topTail.length - 4);
-  const out = Buffer.allocUnsafe(topLength);
-  let p = 0;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + 5 + topLength);
+  writeHeader(out, out.length, requestId, responseTo, OP_MSG);
+  out.writeUInt32LE(flags, HEADER_SIZE);
+  out[HEADER_SIZE + 4] = 0; // section kind 0: the body
+  let p = HEADER_SIZE + 5;
   out.writeInt32LE(topLength, p);
   p += 4;
   out[p++] = 0x03;
@@ -222,10 +214,11 @@ function encodeCursorReply(doc: Document): Buffer | undefined {
   p += 4;
   for (let i = 0; i < docs.length; i++) {
     const b = docs[i] as Uint8Array;
-    const key = indexKey(i);
     out[p++] = 0x03;
-    out.set(key, p);
-    p += key.length;
+    // The key: the index's decimal digits and a 0 byte.
+    if (i < 10) out[p++] = 48 + i;
+    else p += out.write(String(i), p, 'latin1');
+    out[p++] = 0;
     out.set(b, p);
     p += b.length;
   }
@@ -237,7 +230,9 @@ function encodeCursorReply(doc: Document): Buffer | undefined {
 }
 
 export function encodeOpMsg(doc: Document, requestId: number, responseTo: number, flags = 0): Buffer {
-  const body = encodeCursorReply(doc) ?? serialize(doc);
+  const assembled = encodeCursorMessage(doc, requestId, responseTo, flags);
+  if (assembled !== undefined) return assembled;
+  const body = serialize(doc);
   const out = Buffer.allocUnsafe(HEADER_SIZE + 4 + 1 + body.length);
   writeHeader(out, out.length, requestId, responseTo, OP_MSG);
   out.writeUInt32LE(flags, HEADER_SIZE);

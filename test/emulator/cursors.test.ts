@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Long } from 'mongodb';
 import type { CommandStartedEvent, CommandSucceededEvent, Document, MongoClient } from 'mongodb';
-import { rejection, useMongo } from './helpers.ts';
+import { isEmulator, rejection, useMongo } from './helpers.ts';
 
 const mongo = useMongo('cursors');
 
@@ -63,6 +63,23 @@ describe('Cursor batches', () => {
     ];
     expect(seen).toEqual(expected);
     expect(count).toBe(150);
+  });
+
+  it.skipIf(!isEmulator)('hands out getMore batches of at most 1,000 documents without batchSize (emulator only: mongod fills 16 MiB)', async () => {
+    const many = await mongo.seed('many', Array.from({ length: 2_345 }, (_, i) => ({ _id: i })));
+    const coll = watched.db(mongo.db().databaseName).collection<{ _id: number }>(many.collectionName);
+    let ids: number[] = [];
+    const seen = await exchanges(async () => {
+      ids = (await coll.find({}).toArray()).map((d) => d._id);
+    });
+    const expected = [
+      { command: 'find', batch: 101, exhausted: false },
+      { command: 'getMore', batch: 1000, exhausted: false },
+      { command: 'getMore', batch: 1000, exhausted: false },
+      { command: 'getMore', batch: 244, exhausted: true },
+    ];
+    expect(seen).toEqual(expected);
+    expect(ids).toEqual(Array.from({ length: 2_345 }, (_, i) => i));
   });
 
   it('fetches batchSize documents per round trip, in sort order, until the cursor id is 0', async () => {

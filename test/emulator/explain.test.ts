@@ -128,6 +128,46 @@ describe('Explain: an unindexed filter', () => {
   });
 });
 
+describe('Explain: $or with an index for every branch', () => {
+  it('runs one IXSCAN per branch under an OR stage and fetches each document once', async () => {
+    const explained = await coll.find({ $or: [{ name: 'Al0' }, { email: 'user1@example.com' }] }).explain('executionStats');
+    const s = summary(explained);
+    expect(s.stages.filter((x) => x === 'IXSCAN').length).toBe(2);
+    expect(s.stages).toContain('OR');
+    expect(s.stages).not.toContain('COLLSCAN');
+    expect({ nReturned: s.nReturned, keysExamined: s.keysExamined, docsExamined: s.docsExamined }).toEqual({ nReturned: 11, keysExamined: 11, docsExamined: 11 });
+  });
+
+  it('examines a document two branches both point to only once', async () => {
+    // Users 0 and 100 are both named Al0 and live in London aged 18.
+    const filter = { $or: [{ name: 'Al0' }, { city: 'London', age: 18 }] };
+    const s = summary(await coll.find(filter).explain('executionStats'));
+    expect({ nReturned: s.nReturned, keysExamined: s.keysExamined, docsExamined: s.docsExamined }).toEqual({ nReturned: 10, keysExamined: 12, docsExamined: 10 });
+    expect((await coll.find(filter).toArray()).length).toBe(10);
+  });
+
+  it('scans the collection when one branch has no index', async () => {
+    const s = summary(await coll.find({ $or: [{ name: 'Al0' }, { nickname: 'x' }] }).explain('executionStats'));
+    expect({ stages: s.stages, docsExamined: s.docsExamined }).toEqual({ stages: ['COLLSCAN'], docsExamined: N });
+  });
+});
+
+describe('Explain: $ne and $elemMatch on indexed fields', () => {
+  it('scans the index around the value for $ne, as [MinKey, v) and (v, MaxKey]', async () => {
+    const explained = await coll.find({ city: { $ne: 'London' } }).explain('executionStats');
+    const s = summary(explained);
+    expect({ stages: s.stages, nReturned: s.nReturned, docsExamined: s.docsExamined }).toEqual({ stages: ['FETCH', 'IXSCAN'], nReturned: 150, docsExamined: 150 });
+    expect(ixscan(explained).indexBounds.city).toEqual(['[MinKey, "London")', '("London", MaxKey]']);
+  });
+
+  it('bounds a multikey index by every condition of a value $elemMatch, since one element meets them all', async () => {
+    const explained = await coll.find({ tags: { $elemMatch: { $gte: 't1', $lt: 't2' } } }).explain('executionStats');
+    const s = summary(explained);
+    expect({ stages: s.stages, nReturned: s.nReturned, docsExamined: s.docsExamined }).toEqual({ stages: ['FETCH', 'IXSCAN'], nReturned: 67, docsExamined: 67 });
+    expect(ixscan(explained).indexBounds.tags).toEqual(['["t1", "t2")']);
+  });
+});
+
 describe('Explain: a regular expression on an indexed field', () => {
   it('turns an anchored /^prefix/ into index bounds, examining only matching documents', async () => {
     const explained = await coll.find({ name: /^Bo1/ }).explain('executionStats');

@@ -7,7 +7,7 @@ import { checkGroups, runPipelineAsync } from '../pipeline.ts';
 import { isPlainObject, keyOf, toNumber, valuesAtPath, type Doc } from '../values.ts';
 import { collName, cursorReply, queryOptions, readable } from './common.ts';
 import { explainDoc } from './explain.ts';
-import { choosePlan, runPlan } from '../planner.ts';
+import { choosePlan, runPlanAsync } from '../planner.ts';
 import { compare } from 'mingo/util';
 import { bsonCompare } from '../compare.ts';
 import { ObjectId, calculateObjectSize } from 'bson';
@@ -135,14 +135,14 @@ function statsSource(ctx: Ctx, name: string, stage: Doc | undefined): Doc[] | un
  * The documents a pipeline starts from: a leading $match that an index can answer reads only the
  * documents the index points to (the $match still runs on them); otherwise the whole collection.
  */
-function pipelineInput(ctx: Ctx, name: string, pipeline: Doc[], cmd: Document): Doc[] {
+async function pipelineInput(ctx: Ctx, name: string, pipeline: Doc[], cmd: Document): Promise<Doc[]> {
   const coll = readable(ctx, name);
   if (coll === undefined) return [];
   const match = pipeline[0]?.$match;
   if (isPlainObject(match) && Object.keys(match).length > 0) {
     const opts = queryOptions(cmd);
     const plan = choosePlan(coll, { filter: match, opts, hint: cmd.hint });
-    if (plan.kind !== 'COLLSCAN') return runPlan(coll, plan, match, opts).found.map(([, d]) => d);
+    if (plan.kind !== 'COLLSCAN') return (await runPlanAsync(coll, plan, match, opts)).found.map(([, d]) => d);
   }
   return coll.all();
 }
@@ -154,7 +154,7 @@ export async function runAggregate(ctx: Ctx, cmd: Document): Promise<{ docs: Doc
   const name = isDbLevel ? '$cmd.aggregate' : collName(cmd, 'aggregate');
   const stats = isDbLevel ? undefined : statsSource(ctx, name, pipeline[0]);
   if (stats !== undefined) pipeline = pipeline.slice(1);
-  const input: Iterable<Doc> = stats ?? (isDbLevel ? [] : pipelineInput(ctx, name, pipeline, cmd));
+  const input: Iterable<Doc> = stats ?? (isDbLevel ? [] : await pipelineInput(ctx, name, pipeline, cmd));
   const last = pipeline[pipeline.length - 1];
   const writeStage = last !== undefined && ('$out' in last || '$merge' in last) ? last : undefined;
   const stages = writeStage !== undefined ? pipeline.slice(0, -1) : pipeline;

@@ -77,6 +77,26 @@ function isSimpleProjection(p: Doc): boolean {
   return Object.values(p).every((v) => v === 0 || v === 1 || v === true || v === false);
 }
 
+/** An IXSCAN stage with its counters. */
+function ixscanStage(plan: Plan, nReturned: number, scanned: { keysExamined: number; seeks: number; dupsTested: number; dupsDropped: number }): Doc {
+  const spec = plan.spec as IndexSpec;
+  const ixscan: Doc = {
+    stage: 'IXSCAN',
+    keyPattern: spec.key,
+    indexName: spec.name,
+    isMultiKey: plan.multiKey,
+    multiKeyPaths: plan.multiKeyPaths,
+    isUnique: spec.unique === true,
+    isSparse: spec.sparse === true,
+    isPartial: spec.partialFilterExpression !== undefined,
+    indexVersion: 2,
+    direction: directionName(plan),
+    indexBounds: indexBounds(plan),
+    ...scanned,
+  };
+  return counters(ixscan, nReturned, scanned.keysExamined + 1);
+}
+
 /** The part of the filter the index bounds do not answer (what FETCH still checks). */
 function residualFilter(plan: Plan, filter: Doc | undefined): Doc | undefined {
   if (filter === undefined || plan.exact) return undefined;
@@ -103,26 +123,18 @@ export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Docume
     stage = counters({ stage: 'IDHACK', keysExamined: ex.keysExamined, docsExamined: ex.docsExamined }, found.length, ex.keysExamined + 1);
   } else if (plan.kind === 'COLLSCAN') {
     stage = counters({ stage: 'COLLSCAN', filter: input.filter ?? {}, direction: 'forward', docsExamined: ex.docsExamined }, found.length, ex.docsExamined + 1);
+  } else if (plan.kind === 'OR') {
+    // mongod: SUBPLAN (a rooted $or is planned branch by branch) > FETCH > OR > one IXSCAN per branch.
+    const inputStages = (plan.branches ?? []).map((b, i) => {
+      const c = ex.branches?.[i] ?? { keysExamined: 0, keysReturned: 0, seeks: 0, dupsTested: 0, dupsDropped: 0 };
+      return ixscanStage(b, c.keysReturned, { keysExamined: c.keysExamined, seeks: c.seeks, dupsTested: c.dupsTested, dupsDropped: c.dupsDropped });
+    });
+    stage = counters({ stage: 'OR', dupsTested: ex.dupsTested, dupsDropped: ex.dupsDropped, inputStages }, ex.keysReturned, ex.dupsTested + 1);
+    const fetch: Doc = { stage: 'FETCH', filter: input.filter, docsExamined: ex.docsExamined, alreadyHasObj: 0, inputStage: stage };
+    stage = counters(fetch, found.length, ex.keysReturned + 1);
+    stage = counters({ stage: 'SUBPLAN', inputStage: stage }, found.length, found.length + 1);
   } else {
-    const spec = plan.spec as IndexSpec;
-    const ixscan: Doc = {
-      stage: 'IXSCAN',
-      keyPattern: spec.key,
-      indexName: spec.name,
-      isMultiKey: plan.multiKey,
-      multiKeyPaths: plan.multiKeyPaths,
-      isUnique: spec.unique === true,
-      isSparse: spec.sparse === true,
-      isPartial: spec.partialFilterExpression !== undefined,
-      indexVersion: 2,
-      direction: directionName(plan),
-      indexBounds: indexBounds(plan),
-      keysExamined: ex.keysExamined,
-      seeks: ex.seeks,
-      dupsTested: ex.dupsTested,
-      dupsDropped: ex.dupsDropped,
-    };
-    stage = counters(ixscan, plan.covered ? found.length : ex.keysReturned, ex.keysExamined + 1);
+    stage = ixscanStage(plan, plan.covered ? found.length : ex.keysReturned, { keysExamined: ex.keysExamined, seeks: ex.seeks, dupsTested: ex.dupsTested, dupsDropped: ex.dupsDropped });
     if (!plan.covered) {
       const fetch: Doc = { stage: 'FETCH', docsExamined: ex.docsExamined, alreadyHasObj: 0, inputStage: stage };
       const rest = residualFilter(plan, input.filter);
@@ -149,7 +161,7 @@ export function explainDoc(ctx: Ctx, inner: Document, verbosity: string): Docume
     const out: Doc = {};
     for (const [k, v] of Object.entries(s)) {
       if (PLANNER_ONLY.has(k)) continue;
-      out[k] = k === 'inputStage' && isPlainObject(v) ? strip(v) : v;
+      out[k] = k === 'inputStage' && isPlainObject(v) ? strip(v) : k === 'inputStages' && Array.isArray(v) ? v.map((x: Doc) => strip(x)) : v;
     }
     return out;
   };

@@ -2,9 +2,10 @@
 import { Long } from 'bson';
 import type { Handler } from '../context.ts';
 import { Codes, MongoError } from '../errors.ts';
-import { choosePlan, runPlan } from '../planner.ts';
-import { checkSortSpec, runFind } from '../query.ts';
-import { sortDocuments } from '../compare.ts';
+import { choosePlan, runPlanAsync } from '../planner.ts';
+import { checkSortSpec, runFind, type QueryOptions } from '../query.ts';
+import { sortDocuments, sortDocumentsAsync } from '../compare.ts';
+import type { OpGuard } from '../guard.ts';
 import { toNumber, type Doc } from '../values.ts';
 import { collName, cursorReply, optDoc, optNumber, queryOptions, readable } from './common.ts';
 
@@ -17,7 +18,14 @@ function slice(docs: Doc[], skip: number, limit: number): Doc[] {
   return docs.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 
-const find: Handler = (cmd, ctx) => {
+/** Above this many documents a blocking sort runs in slices that let other connections in. */
+const SYNC_SORT_MAX = 16_384;
+
+function sortBy(docs: Doc[], sort: Doc, guard: OpGuard): Doc[] | Promise<Doc[]> {
+  return docs.length > SYNC_SORT_MAX ? sortDocumentsAsync(docs, sort, guard) : sortDocuments(docs, sort);
+}
+
+const find: Handler = async (cmd, ctx) => {
   const name = collName(cmd, 'find');
   const filter = optDoc(cmd, 'filter');
   const sort = optDoc(cmd, 'sort');
@@ -41,16 +49,34 @@ const find: Handler = (cmd, ctx) => {
   const blockingSort = sort !== undefined && Object.keys(sort).length > 0 && !plan.providesSort;
   // Without a blocking sort the scan can stop as soon as skip + limit documents matched.
   const need = limit > 0 && !blockingSort ? skip + limit : 0;
-  const found = runPlan(coll, plan, filter, opts, need).found;
+  // The scan yields to other connections every few milliseconds (guard.ts), as mongod's does.
+  const found = (await runPlanAsync(coll, plan, filter, opts, need)).found;
   const candidates = found.map(([, d]) => d);
-  const simple = (projection === undefined || Object.keys(projection).length === 0) && !collated(opts.collation) && sort?.$natural === undefined;
-  // Without a projection or collation the documents go out as stored: sort and slice them here.
-  const docs = simple
-    ? slice(blockingSort ? sortDocuments(candidates, sort as Doc) : candidates, skip, limit)
-    : runFind(candidates, { sort: blockingSort ? sort : undefined, projection, skip, limit, matchedBy: filter }, opts);
+  const plain = !collated(opts.collation) && sort?.$natural === undefined;
+  const projected = projection !== undefined && Object.keys(projection).length > 0;
+  let docs: Doc[];
+  if (plain) {
+    // Without a collation the documents are sorted and sliced here, then projected (if asked) slice by slice.
+    docs = slice(blockingSort ? await sortBy(candidates, sort as Doc, opts.guard) : candidates, skip, limit);
+    if (projected) docs = await projectAsync(docs, projection, filter, opts);
+  } else {
+    docs = runFind(candidates, { sort: blockingSort ? sort : undefined, projection, skip, limit, matchedBy: filter }, opts);
+  }
   const first = single && limit > 0 ? Math.min(limit, batchSize ?? limit) : limit > 0 && batchSize === undefined ? Math.min(limit, 101) : batchSize;
   return cursorReply(ctx, `${ctx.db}.${name}`, docs, first, single);
 };
+
+/** The projection applied a slice at a time, yielding in between (runFind() does it in one go). */
+async function projectAsync(docs: Doc[], projection: Doc, matchedBy: Doc | undefined, opts: QueryOptions & { guard: OpGuard }): Promise<Doc[]> {
+  const SLICE = 2048;
+  if (docs.length <= SLICE) return runFind(docs, { projection, matchedBy }, opts);
+  const out: Doc[] = [];
+  for (let s = 0; s < docs.length; s += SLICE) {
+    for (const d of runFind(docs.slice(s, s + SLICE), { projection, matchedBy }, opts)) out.push(d);
+    await opts.guard.tick();
+  }
+  return out;
+}
 
 const getMore: Handler = (cmd, ctx) => {
   const raw = cmd.getMore;
