@@ -2,12 +2,13 @@
  * The warm runner for `--watch`: a worker thread that keeps the test file's modules and databases loaded
  * between saves and runs the lesson's tests with vitest's own runner (warm/thread.ts), so a re-check
  * costs about the tests themselves. A learner's infinite loop is stopped by terminating the thread;
- * the next check starts a new one.
+ * the next check starts a new one. The test file, the exercise and every module of the learner's folder
+ * they import are imported afresh each run (warm/hooks.mjs), so a save of any of them is seen.
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { lessonId, type Lesson } from '../lesson.ts';
-import { ROOT, type Target } from '../paths.ts';
+import { ROOT, targetDir, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import type { CheckError, CheckEvent } from './protocol.ts';
 import { stateOf, type CheckRun, type TaskOutcome, type TestOutcome } from './run.ts';
@@ -27,6 +28,8 @@ export class WarmChecks {
 
   private start(): Worker {
     const worker = new Worker(new URL('./warm/thread.mjs', import.meta.url), {
+      // The learner's folder: its modules are imported afresh each run (warm/hooks.mjs).
+      workerData: { freshDirs: [targetDir(this.target)] },
       env: { ...process.env, ...this.env, NOSQL_LAB_TARGET: this.target, NOSQL_LAB_WARM: '1', NOSQL_LAB_RUNNING: 'warm', FORCE_COLOR: '0' },
       stdout: true,
       stderr: true,
