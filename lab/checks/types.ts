@@ -147,8 +147,12 @@ function fileStamp(path: string): string {
 }
 
 const CACHE = join(STATE_DIR, 'cache', 'types.json');
+/** Verdicts kept, the most recent first: one per lesson a learner moves between (each costs ~2 s of CPU to redo). */
+const KEPT = 16;
 
 interface CachedVerdict {
+  /** The root files, one per line: a newer verdict on the same files replaces this one. */
+  readonly roots: string;
   readonly key: string;
   readonly dependencies: Record<string, string>;
   readonly errors: CompileError[];
@@ -170,23 +174,31 @@ function cacheKey(files: readonly string[]): string {
   return hash.digest('hex');
 }
 
+function readVerdicts(): CachedVerdict[] {
+  try {
+    const cached = JSON.parse(readFileSync(CACHE, 'utf8')) as { verdicts?: unknown };
+    return Array.isArray(cached.verdicts) ? (cached.verdicts as CachedVerdict[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The verdict of an earlier check of exactly these files, when nothing it read has changed since. */
 export function cachedTypeErrors(files: readonly string[]): CompileError[] | undefined {
-  try {
-    const cached = JSON.parse(readFileSync(CACHE, 'utf8')) as CachedVerdict;
-    if (cached.key !== cacheKey(files)) return undefined;
-    if (Object.entries(cached.dependencies).some(([file, stamp]) => fileStamp(file) !== stamp)) return undefined;
-    return cached.errors;
-  } catch {
-    return undefined;
-  }
+  const key = cacheKey(files);
+  const cached = readVerdicts().find((v) => v.key === key);
+  if (!cached || Object.entries(cached.dependencies).some(([file, stamp]) => fileStamp(file) !== stamp)) return undefined;
+  return cached.errors;
 }
 
 function remember(files: readonly string[], checker: TypeChecker, errors: CompileError[]): void {
   try {
     mkdirSync(join(STATE_DIR, 'cache'), { recursive: true });
+    const roots = files.join('\n');
+    const verdict: CachedVerdict = { roots, key: cacheKey(files), dependencies: checker.dependencies(), errors };
+    const verdicts = [verdict, ...readVerdicts().filter((v) => v.roots !== roots)].slice(0, KEPT);
     const temp = `${CACHE}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ key: cacheKey(files), dependencies: checker.dependencies(), errors } satisfies CachedVerdict));
+    writeFileSync(temp, JSON.stringify({ verdicts }));
     renameSync(temp, CACHE);
   } catch {
     // A cache that cannot be written only costs the next run a second.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from '../../lab/checks/explain.ts';
 import { runChecks, type CheckRun } from '../../lab/checks/run.ts';
 import { checkInThread, WarmChecks } from '../../lab/checks/warm.ts';
+import { cachedTypeErrors, typeCheck } from '../../lab/checks/types.ts';
 import { findLesson } from '../../lab/lessons.ts';
 import { SOLUTIONS_DIR, STATE_DIR } from '../../lab/paths.ts';
 import { starterText } from '../../lab/starters.ts';
@@ -164,5 +165,20 @@ describe('the warm runner of --watch, between saves', () => {
     } finally {
       await checks.close();
     }
+  }, 60_000);
+});
+
+describe('type-check verdicts kept between one-shot runs', () => {
+  it('keeps one per set of files, so moving between lessons checks neither again, and forgets one whose file changed', () => {
+    const files = ['a', 'b'].map((name) => join(broken(`types-${name}`, []), LESSON, 'exercise.ts'));
+    const [a = '', b = ''] = files;
+    expect(typeCheck([a])).toEqual([]);
+    expect(typeCheck([b])).toEqual([]);
+    expect(cachedTypeErrors([a])).toEqual([]);
+    expect(cachedTypeErrors([b])).toEqual([]);
+    writeFileSync(a, solution.replace(ROW, `${ROW}\n  const wrong: number = 'text';`));
+    expect(cachedTypeErrors([a])).toBeUndefined();
+    expect(typeCheck([a]).map((e) => e.code)).toContain('TS2322');
+    expect(cachedTypeErrors([b])).toEqual([]);
   }, 60_000);
 });
