@@ -10,8 +10,14 @@
  * `node_modules/.cache/nosql-lab/pglite-<version>.tar`, and later ones open an on-disk copy of it
  * (a slot, ~0.5 s; see pglite-slots.ts) or, when every slot is busy, restore it into memory (~0.9 s).
  * Either way each start sees an empty database.
+ *
+ * PGlite's postgres (9 MB of WebAssembly) is compiled by V8's baseline compiler only (`--liftoff-only`,
+ * set before the first PGlite starts): the optimising tier re-compiled its hot functions on every start,
+ * which cost ~0.35 s of CPU per PGlite and more in queries than it saved on the lessons' small tables
+ * (2000 inserts: 0.5 s CPU instead of 1.25 s). NOSQL_LAB_WASM_TIERUP=1 leaves V8's default.
  */
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
@@ -194,7 +200,13 @@ const RESET_SCHEMAS = `
   END $$;
   CREATE SCHEMA public;`;
 
+/** Baseline-compiled WebAssembly from here on, in the whole process (see the top of this file). */
+function quickWasm(env: NodeJS.ProcessEnv = process.env): void {
+  if (env['NOSQL_LAB_WASM_TIERUP'] !== '1') setFlagsFromString('--liftoff-only');
+}
+
 async function startIn(cacheDir: string, dataDir: string | undefined, initialised: boolean): Promise<{ db: PGlite; origin: Origin }> {
+  quickWasm();
   const { PGlite } = await import('@electric-sql/pglite');
   const parsers = { [OID.bytea]: parseBytea };
   const where = dataDir ? { dataDir } : {};

@@ -2,12 +2,13 @@
  * The warm runner for `--watch`: a worker thread that keeps the test file's modules and databases loaded
  * between saves and runs the lesson's tests with vitest's own runner (warm/thread.ts), so a re-check
  * costs about the tests themselves. A learner's infinite loop is stopped by terminating the thread;
- * the next check starts a new one.
+ * the next check starts a new one. The test file, the exercise and every module of the learner's folder
+ * they import are imported afresh each run (warm/hooks.mjs), so a save of any of them is seen.
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { lessonId, type Lesson } from '../lesson.ts';
-import { ROOT, type Target } from '../paths.ts';
+import { ROOT, targetDir, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import type { CheckError, CheckEvent } from './protocol.ts';
 import { stateOf, type CheckRun, type TaskOutcome, type TestOutcome } from './run.ts';
@@ -23,11 +24,18 @@ export class WarmChecks {
     private readonly target: Target,
     private readonly env: NodeJS.ProcessEnv,
     private readonly taskTimeoutMs = 10_000,
+    /**
+     * Keep the databases open between runs (watch mode). A one-shot check closes them at the end of its
+     * run instead, so PGlite shuts down cleanly and its data-directory slot is free and clean for the next run.
+     */
+    private readonly keepOpen = true,
   ) {}
 
   private start(): Worker {
     const worker = new Worker(new URL('./warm/thread.mjs', import.meta.url), {
-      env: { ...process.env, ...this.env, NOSQL_LAB_TARGET: this.target, NOSQL_LAB_WARM: '1', NOSQL_LAB_RUNNING: 'warm', FORCE_COLOR: '0' },
+      // The learner's folder: its modules are imported afresh each run (warm/hooks.mjs).
+      workerData: { freshDirs: [targetDir(this.target)] },
+      env: { ...process.env, ...this.env, NOSQL_LAB_TARGET: this.target, NOSQL_LAB_WARM: this.keepOpen ? '1' : '0', NOSQL_LAB_RUNNING: 'warm', FORCE_COLOR: '0' },
       stdout: true,
       stderr: true,
     });
@@ -112,14 +120,25 @@ export class WarmChecks {
   }
 }
 
-/** One check on a fresh thread (a one-shot `npm run lesson N`): no second process, no vitest start-up. */
-export async function checkInThread(lesson: Lesson, options: { target: Target; env?: NodeJS.ProcessEnv; taskTimeoutMs?: number }): Promise<CheckRun> {
-  const checks = new WarmChecks(lesson, options.target, options.env ?? {}, options.taskTimeoutMs);
+/**
+ * One check on a fresh thread (a one-shot `npm run lesson N`): no second process, no vitest start-up.
+ * It starts the thread (tsx and the test runner) at once; the returned
+ * function runs the check, which can wait for a database the lesson is still starting.
+ */
+export function startThreadCheck(lesson: Lesson, options: { target: Target; env?: NodeJS.ProcessEnv; taskTimeoutMs?: number }): () => Promise<CheckRun> {
+  const checks = new WarmChecks(lesson, options.target, options.env ?? {}, options.taskTimeoutMs, false);
   const forget = onCleanup(() => checks.close());
-  try {
-    return await checks.run();
-  } finally {
-    forget();
-    await checks.close();
-  }
+  checks.warm();
+  return async () => {
+    try {
+      return await checks.run();
+    } finally {
+      forget();
+      await checks.close();
+    }
+  };
+}
+
+export function checkInThread(lesson: Lesson, options: { target: Target; env?: NodeJS.ProcessEnv; taskTimeoutMs?: number }): Promise<CheckRun> {
+  return startThreadCheck(lesson, options)();
 }

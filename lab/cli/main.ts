@@ -2,6 +2,7 @@
  * The `npm run lesson` command: parses the arguments and hands over to one module per verb.
  * Errors the course raises itself print as one plain sentence; anything else as a short report.
  */
+import { setFlagsFromString } from 'node:v8';
 import { BackendError } from '../backends/errors.ts';
 import { parseCli, usage, UsageError } from './args.ts';
 import { cleanupAll, installSignalHandlers, isExiting } from './cleanup.ts';
@@ -30,6 +31,13 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Errors the course raises on purpose: their message already says what to do next. */
 const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError']);
 
+// A lesson run lasts seconds: V8's optimising compiler spent ~0.3 s of CPU (of the 2 cores the run
+// shares with its check thread) on functions run a few hundred times. Eight times V8's default
+// budget (67584) before a function is considered for optimising leaves it the code that stays hot.
+// PGlite sets --liftoff-only when it starts (lab/backends/sql.ts); set here too, before any thread
+// compiles, so the flags are the same whenever the type check reads its code cache (lab/checks/types.ts).
+setFlagsFromString('--interrupt-budget=540000');
+if (process.env.NOSQL_LAB_WASM_TIERUP !== '1') setFlagsFromString('--liftoff-only');
 installSignalHandlers();
 main(process.argv.slice(2))
   .then(async (code) => {

@@ -56,15 +56,24 @@ export function backendsLine(summary: string): string {
   return wrap(parts.join(' · '), width, '  ', '').map(dim).join('\n');
 }
 
-/** Types and tests of the exercise files, side by side; the result is recorded as progress. */
-export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}, types?: Promise<CompileError[]>): Promise<CheckRun> {
+/**
+ * Types and tests of the exercise files, side by side; the result is recorded as progress.
+ * `tests` is a check already under way (its thread started early, see runLesson).
+ */
+export async function check(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv = {}, types?: Promise<CompileError[]>, tests?: () => Promise<CheckRun>): Promise<CheckRun> {
   const typing = types ?? typeCheckInBackground(exerciseFiles(lesson, target));
   // The tests run on a thread of this process (lab/checks/warm.ts), or in a vitest child process, as
   // instructors' `npx vitest` runs them, when the test file needs more of vitest (lab/checks/runner.ts).
-  const runner = runsInThread(lesson) ? (await import('../checks/warm.ts')).checkInThread : runChecks;
-  const run = { ...(await runner(lesson, { target, env })), typeErrors: await typing };
+  const runner = tests ?? (await testRunner(lesson, target, env));
+  const run = { ...(await runner()), typeErrors: await typing };
   recordCheck(lesson, target, run);
   return run;
+}
+
+/** The lesson's tests, ready to run: on a thread started now, or in a vitest child process when run. */
+async function testRunner(lesson: Lesson, target: Target, env: NodeJS.ProcessEnv): Promise<() => Promise<CheckRun>> {
+  if (runsInThread(lesson)) return (await import('../checks/warm.ts')).startThreadCheck(lesson, { target, env });
+  return () => runChecks(lesson, { target, env });
 }
 
 /**
@@ -124,8 +133,10 @@ export async function runLesson(lesson: Lesson, options: RunOptions): Promise<nu
   // begin at once, given its address (a port chosen up front: the driver waits the moment it takes to
   // appear); when mongod must be downloaded first, they wait for it.
   const port = lesson.databases.includes('mongo') && !process.env.MONGODB_URI ? await freePort() : undefined;
-  const startChecks = (): Promise<CheckRun> =>
-    check(lesson, options.target, port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {}, types).finally(() => mark('checks'));
+  const checkEnv = port ? { MONGODB_URI: `mongodb://127.0.0.1:${port}/` } : {};
+  // The check thread starts loading at once, even when its tests must wait for mongod to be downloaded.
+  const tests = await testRunner(lesson, options.target, checkEnv);
+  const startChecks = (): Promise<CheckRun> => check(lesson, options.target, checkEnv, types, tests).finally(() => mark('checks'));
   const early = port === undefined || (await mongoStartIsQuick()) ? startChecks() : undefined;
   const starting = port ? resolveMongoServer(process.env, { port }) : undefined;
   void starting?.then((server) => onCleanup(() => server.stop()), () => undefined);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explain } from '../../lab/checks/explain.ts';
 import { runChecks, type CheckRun } from '../../lab/checks/run.ts';
-import { checkInThread } from '../../lab/checks/warm.ts';
+import { checkInThread, WarmChecks } from '../../lab/checks/warm.ts';
+import { cachedTypeErrors, typeCheck } from '../../lab/checks/types.ts';
 import { findLesson } from '../../lab/lessons.ts';
 import { SOLUTIONS_DIR, STATE_DIR } from '../../lab/paths.ts';
 import { starterText } from '../../lab/starters.ts';
@@ -144,4 +145,40 @@ describe.each(RUNNERS)('checks run on %s', (_, chosen) => {
       expect(run.tasks.map((t) => t.state)).toEqual(['todo', 'todo', 'todo', 'todo', 'todo']);
     }, 60_000);
   });
+});
+
+describe('the warm runner of --watch, between saves', () => {
+  it('sees a save of a module the exercise imports, not only of the exercise itself', async () => {
+    const HASH = 'const key = `user:${id}`;';
+    const dir = broken('helper', [
+      [HASH, 'const key = `${PREFIX}${id}`;'],
+      ["import type { Sql }", "import { PREFIX } from './keys.js';\nimport type { Sql }"],
+    ]);
+    const helper = join(dir, LESSON, 'keys.ts');
+    writeFileSync(helper, "export const PREFIX = 'usr:';\n");
+    const checks = new WarmChecks(await findLesson('1'), dir, {});
+    try {
+      const hash = async (): Promise<string | undefined> => (await checks.run()).tasks.find((t) => t.title === 'Save a user as a Redis hash')?.state;
+      expect(await hash()).toBe('failed');
+      writeFileSync(helper, "export const PREFIX = 'user:';\n");
+      expect(await hash()).toBe('passed');
+    } finally {
+      await checks.close();
+    }
+  }, 60_000);
+});
+
+describe('type-check verdicts kept between one-shot runs', () => {
+  it('keeps one per set of files, so moving between lessons checks neither again, and forgets one whose file changed', () => {
+    const files = ['a', 'b'].map((name) => join(broken(`types-${name}`, []), LESSON, 'exercise.ts'));
+    const [a = '', b = ''] = files;
+    expect(typeCheck([a])).toEqual([]);
+    expect(typeCheck([b])).toEqual([]);
+    expect(cachedTypeErrors([a])).toEqual([]);
+    expect(cachedTypeErrors([b])).toEqual([]);
+    writeFileSync(a, solution.replace(ROW, `${ROW}\n  const wrong: number = 'text';`));
+    expect(cachedTypeErrors([a])).toBeUndefined();
+    expect(typeCheck([a]).map((e) => e.code)).toContain('TS2322');
+    expect(cachedTypeErrors([b])).toEqual([]);
+  }, 60_000);
 });
