@@ -1,15 +1,18 @@
 /**
  * Setup file of every grading worker (see workspace.ts). Two jobs:
  *
- * 1. The record: each test's start and result, written synchronously to NOSQL_LAB_RUNNING, so that a
- *    learner's infinite loop — which blocks the worker before any report leaves it — can be pinned on
- *    the right task, and the tasks that finished before it keep their results.
+ * 1. The record: each test's start (with the worker's pid) and result, written synchronously to
+ *    NOSQL_LAB_RUNNING (read by lab/testing/run-record.ts), so that a learner's infinite loop — which
+ *    blocks the worker before any report leaves it — can be pinned on the right task, and the tasks
+ *    that finished before it keep their results. Beside it, `<record>.beat` is rewritten every 250 ms
+ *    while the worker's event loop turns: a test whose beat stops has blocked its worker (a loop),
+ *    and the grader stops that worker after a few seconds instead of waiting out the test's time.
  * 2. The guard: the assertions cannot be bent. The matchers, equality testers and chai's assertion
  *    prototype are frozen before the learner's code loads (`expect.extend` then throws), and after each
  *    test the built-in prototypes are compared with how they were, so `Object.prototype.asymmetricMatch`
  *    and friends fail the test that planted them.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, chai, expect } from 'vitest';
 import { taskAndTest, type NamedTask } from '../testing/task-path.ts';
 
@@ -21,6 +24,16 @@ function names(task: NamedTask & { readonly file?: { readonly filepath?: string 
 
 function write(entry: object): void {
   if (record) appendFileSync(record, `${JSON.stringify(entry)}\n`);
+}
+
+// Once per worker: without isolation this file runs again for every test file in the same worker.
+const BEATING = Symbol.for('nosql-lab.grade.heartbeat');
+const worker = globalThis as Record<symbol, unknown>;
+if (record && !worker[BEATING]) {
+  const beat = `${record}.beat`;
+  const touch = (): void => writeFileSync(beat, String(Date.now()));
+  touch();
+  worker[BEATING] = setInterval(touch, 250).unref();
 }
 
 const MATCHERS = Symbol.for('$$jest-matchers-object');
@@ -64,7 +77,7 @@ export class TamperingError extends Error {
   override readonly name = 'TamperingError';
 }
 
-beforeEach((context) => write({ type: 'start', ...names(context.task) }));
+beforeEach((context) => write({ type: 'start', ...names(context.task), pid: process.pid }));
 
 afterEach((context) => {
   const changed = Object.entries(WATCHED).filter(([name, target]) => shape(target) !== baseline[name]).map(([name]) => name);

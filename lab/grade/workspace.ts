@@ -25,7 +25,11 @@ export interface Workspace {
 export interface WorkspaceOptions {
   /** Per test, before it counts as hung. */
   readonly testTimeoutMs: number;
-  /** Heap limit of a worker, so an allocation bomb fails one learner's task instead of the machine. */
+  /**
+   * Heap limit of a worker, so an allocation bomb fails one learner's task instead of the machine, and
+   * fast: at 256 MB it dies in about a second, before the heartbeat would call it a hang. A complete
+   * learner's twelve lessons in one worker pass with 160 MB.
+   */
   readonly maxHeapMb?: number;
 }
 
@@ -40,7 +44,7 @@ function vitestConfig(dir: string, scratch: string, options: WorkspaceOptions): 
     // PGlite keeps its start-up snapshot and data folders in node_modules/.cache/nosql-lab.
     `--allow-fs-write=${dir}/node_modules/.cache/*`,
     `--allow-fs-write=${modules}/.cache/*`,
-    `--max-old-space-size=${options.maxHeapMb ?? 768}`,
+    `--max-old-space-size=${options.maxHeapMb ?? 256}`,
     '--no-warnings=ExperimentalWarning',
   ];
   return `// Written by \`npm run grade\` for this workspace only.
@@ -70,7 +74,8 @@ export function buildWorkspace(base: string, learner: Learner, lessons: readonly
   mkdirSync(join(scratch, 'tmp'), { recursive: true });
   cpSync(join(ROOT, 'lab'), join(dir, 'lab'), { recursive: true });
   for (const file of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, file), join(dir, file));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // To the real folder: the workers may read only it, and resolving through a second link would read the link.
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'), 'dir');
   mkdirSync(join(dir, 'test'));
   // Shared helpers at the top of test/ come along; other lessons' tests do not.
   const wanted = new Set(lessons.map((l) => `${lessonId(l)}.test.ts`));
