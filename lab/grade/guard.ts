@@ -4,9 +4,10 @@
  * 1. The record: each test's start (with the worker's pid) and result, written synchronously to
  *    NOSQL_LAB_RUNNING (read by lab/testing/run-record.ts), so that a learner's infinite loop — which
  *    blocks the worker before any report leaves it — can be pinned on the right task, and the tasks
- *    that finished before it keep their results. Beside it, `<record>.beat` is rewritten every 250 ms
- *    while the worker's event loop turns: a test whose beat stops has blocked its worker (a loop),
- *    and the grader stops that worker after a few seconds instead of waiting out the test's time.
+ *    that finished before it keep their results. Beside it, `<record>.beat` (the worker's pid) is
+ *    rewritten every 250 ms while the worker's event loop turns: a test whose beat stops has blocked
+ *    its worker (a loop), and the grader stops that worker after a few seconds of it instead of
+ *    waiting out the test's time.
  * 2. The guard: the assertions cannot be bent. The matchers, equality testers and chai's assertion
  *    prototype are frozen before the learner's code loads (`expect.extend` then throws), and after each
  *    test the built-in prototypes are compared with how they were, so `Object.prototype.asymmetricMatch`
@@ -31,7 +32,7 @@ const BEATING = Symbol.for('nosql-lab.grade.heartbeat');
 const worker = globalThis as Record<symbol, unknown>;
 if (record && !worker[BEATING]) {
   const beat = `${record}.beat`;
-  const touch = (): void => writeFileSync(beat, String(Date.now()));
+  const touch = (): void => writeFileSync(beat, String(process.pid));
   touch();
   worker[BEATING] = setInterval(touch, 250).unref();
 }

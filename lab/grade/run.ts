@@ -83,16 +83,68 @@ function modifiedAt(file: string): number | undefined {
   }
 }
 
-/** True when `pid` is a process of the group `group` leads (Linux: /proc); a pid read from the record is not trusted otherwise. */
-function inGroup(pid: unknown, group: number): pid is number {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || pid === group) return false;
+/** The fields of /proc/<pid>/stat after the command name (Linux), or undefined. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses: read after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]) === group;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** True when `pid` is a process of the group `group` leads; a pid read from the record is not trusted otherwise. */
+function inGroup(pid: unknown, group: number): pid is number {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || pid === group) return false;
+  return Number(procStat(pid)?.[2]) === group;
+}
+
+/** Milliseconds of CPU a process has used (utime + stime, in 10 ms ticks), or undefined when it is gone. */
+function cpuMs(pid: number): number | undefined {
+  const fields = procStat(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : undefined;
+}
+
+const HAS_PROC = procStat(process.pid) !== undefined;
+
+/**
+ * The worker's heartbeat (guard.ts: its pid, rewritten every 250 ms while its event loop turns).
+ * `blocked` says whether the worker has spent more than `limitMs` since its last beat stuck in one
+ * piece of code: by CPU time where /proc tells it (a loaded machine slows a test, not a loop's count),
+ * else by the clock. A worker that died is not blocked: vitest reports it, or starts the next one.
+ */
+class Heartbeat {
+  private seen = 0;
+  private pid: number | undefined;
+  private cpuAtBeat: number | undefined;
+
+  constructor(private readonly file: string) {}
+
+  /** Milliseconds since the last beat, 0 before the first. */
+  age(now: number): number {
+    const at = modifiedAt(this.file);
+    if (at === undefined) return 0;
+    if (at !== this.seen) {
+      this.seen = at;
+      let pid = Number.NaN;
+      try {
+        pid = Number(readFileSync(this.file, 'utf8'));
+      } catch {
+        // Rewritten just now: read again on the next tick.
+      }
+      this.pid = Number.isInteger(pid) && pid > 1 ? pid : undefined;
+      this.cpuAtBeat = this.pid === undefined ? undefined : cpuMs(this.pid);
+    }
+    return Math.max(0, now - at);
+  }
+
+  blocked(now: number, limitMs: number): boolean {
+    if (this.age(now) <= limitMs) return false;
+    if (!HAS_PROC || this.pid === undefined) return true;
+    const cpu = cpuMs(this.pid);
+    if (cpu === undefined) return false;
+    return this.cpuAtBeat === undefined || cpu - this.cpuAtBeat > limitMs * 0.9;
   }
 }
 
@@ -155,6 +207,7 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
   /** The tests the watchdog stopped, by key. */
   const hung = new Set<string>();
   const started = Date.now();
+  const heartbeat = new Heartbeat(beat);
   const watchdog = setInterval(() => {
     const now = Date.now();
     if (now > options.deadline) {
@@ -162,18 +215,18 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
       killGroup();
       return;
     }
-    // Three clocks: the heartbeat (stops when a loop blocks the worker), and the record, which
-    // vitest's own test timeout should keep moving (a backstop), and both for a block between tests.
-    const beatAge = now - (modifiedAt(beat) ?? now);
+    // Two clocks: the heartbeat, which stops when a loop blocks the worker, and the record, which
+    // vitest's own test timeout should keep moving (a backstop).
+    const blocked = heartbeat.blocked(now, options.blockedMs);
     const recordAge = now - (modifiedAt(record) ?? started);
-    if (beatAge <= options.blockedMs && recordAge <= options.testTimeoutMs + 2000) return;
+    if (!blocked && recordAge <= options.testTimeoutMs + 2000) return;
     const { running } = readRunRecord<RecordedResult>(record);
     if (running) {
       if (hung.has(key(running))) return; // Stopped already; the next worker is on its way.
       hung.add(key(running));
       stop(running.pid);
-    } else if (beatAge > BLOCKED_BETWEEN_TESTS_MS && recordAge > BLOCKED_BETWEEN_TESTS_MS) {
-      killGroup();
+    } else if (heartbeat.age(now) > BLOCKED_BETWEEN_TESTS_MS && recordAge > BLOCKED_BETWEEN_TESTS_MS) {
+      killGroup(); // Blocked between tests (a timer that loops): the tasks not yet run get another attempt.
     }
   }, 250);
   return new Promise((resolve) => {
