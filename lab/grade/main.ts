@@ -14,6 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openSql, pgliteSnapshotPath } from '../backends/sql.ts';
+import { defaultCacheDir } from '../backends/where.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { loadLessons } from '../lessons.ts';
 import { ROOT } from '../paths.ts';
@@ -126,6 +128,17 @@ async function gradeOne(learner: Learner, lessons: readonly Lesson[], base: stri
   }
 }
 
+/**
+ * The workers may not write node_modules/.cache (workspace.ts), so PGlite starts in memory from its
+ * start-up snapshot there: make the snapshot now, once, when it is missing (a fresh course copy).
+ */
+async function ensurePgliteSnapshot(env: NodeJS.ProcessEnv): Promise<void> {
+  if (env['DATABASE_URL']?.trim()) return;
+  if (existsSync(await pgliteSnapshotPath(defaultCacheDir()))) return;
+  const sql = await openSql(env, { slots: false });
+  await sql.close();
+}
+
 /** Runs `work` over `items` with at most `jobs` at once, keeping the order of the results. */
 async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -145,6 +158,7 @@ export async function grade(learners: readonly Learner[], options: GradeOptions)
   const all = await loadLessons();
   const lessons = options.lessons ? all.filter((l) => options.lessons?.includes(l.number)) : all;
   if (lessons.length === 0) throw new UsageError(`No lesson matches --lessons; the course has ${all.map((l) => l.number).join(', ')}.`);
+  await ensurePgliteSnapshot(learnerEnv(options.env ?? process.env));
   const base = mkdtempSync(join(tmpdir(), 'nosql-lab-grade-'));
   const cleanup = (): void => rmSync(base, { recursive: true, force: true });
   const onSignal = (): void => {

@@ -3,7 +3,8 @@
  * `package.json`, with only the learner's exercise files copied in. Nothing else of the submission
  * is used, so an edited test, config or helper gains nothing. The workspace holds no `solutions/`,
  * and its vitest workers run under Node's permission model: they may read only the workspace and
- * `node_modules`, write only the workspace's scratch folder, and start no process or thread.
+ * `node_modules`, write only the workspace's scratch folder (not even node_modules/.cache), and start
+ * no process or thread.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,10 +41,10 @@ function vitestConfig(dir: string, scratch: string, options: WorkspaceOptions): 
     '--experimental-permission',
     `--allow-fs-read=${dir}/*`,
     `--allow-fs-read=${modules}/*`,
+    // Nothing in node_modules/.cache: PGlite finds its data-directory slots there read-only and starts
+    // in memory from the snapshot (grade() makes sure it exists), so a learner can neither spoil the
+    // snapshot nor meet a database another learner is using in a slot. It is also no slower here.
     `--allow-fs-write=${scratch}/*`,
-    // PGlite keeps its start-up snapshot and data folders in node_modules/.cache/nosql-lab.
-    `--allow-fs-write=${dir}/node_modules/.cache/*`,
-    `--allow-fs-write=${modules}/.cache/*`,
     `--max-old-space-size=${options.maxHeapMb ?? 256}`,
     '--no-warnings=ExperimentalWarning',
   ];
