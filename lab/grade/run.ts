@@ -119,7 +119,11 @@ class Heartbeat {
   private pid: number | undefined;
   private cpuAtBeat: number | undefined;
 
-  constructor(private readonly file: string) {}
+  /** `group`: the run's process group; a pid in the beat file (which the worker can write) is used only if it is in it. */
+  constructor(
+    private readonly file: string,
+    private readonly group: number | undefined,
+  ) {}
 
   /** Milliseconds since the last beat, 0 before the first. */
   age(now: number): number {
@@ -133,7 +137,7 @@ class Heartbeat {
       } catch {
         // Rewritten just now: read again on the next tick.
       }
-      this.pid = Number.isInteger(pid) && pid > 1 ? pid : undefined;
+      this.pid = this.group !== undefined && inGroup(pid, this.group) ? pid : undefined;
       this.cpuAtBeat = this.pid === undefined ? undefined : cpuMs(this.pid);
     }
     return Math.max(0, now - at);
@@ -207,7 +211,7 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
   /** The tests the watchdog stopped, by key. */
   const hung = new Set<string>();
   const started = Date.now();
-  const heartbeat = new Heartbeat(beat);
+  const heartbeat = new Heartbeat(beat, child.pid);
   const watchdog = setInterval(() => {
     const now = Date.now();
     if (now > options.deadline) {
