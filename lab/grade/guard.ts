@@ -72,7 +72,14 @@ function shape(target: object): string {
 // No new properties on the built-in prototypes (existing ones stay writable, so libraries that assign
 // over an inherited method still work): `Object.prototype.asymmetricMatch = …` throws at once.
 for (const target of Object.values(WATCHED)) Object.preventExtensions(target);
-const baseline = Object.fromEntries(Object.entries(WATCHED).map(([name, target]) => [name, shape(target)]));
+// Taken once per worker, before any exercise code: a worker without isolation runs this file again
+// for each test file, and a change one lesson's code made must not become the next lesson's baseline.
+const BASELINE = Symbol.for('nosql-lab.grade.baseline');
+if (!(BASELINE in worker)) {
+  const taken = Object.freeze(Object.fromEntries(Object.entries(WATCHED).map(([name, target]) => [name, shape(target)])));
+  Object.defineProperty(worker, BASELINE, { value: taken, writable: false, configurable: false, enumerable: false });
+}
+const baseline = worker[BASELINE] as Readonly<Record<string, string>>;
 
 export class TamperingError extends Error {
   override readonly name = 'TamperingError';
