@@ -4,7 +4,7 @@
  * timeout can interrupt) is stopped by killing the group after the task's time limit.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lesson } from '../lesson.ts';
 import { lessonId } from '../lesson.ts';
@@ -12,6 +12,7 @@ import { ROOT, STATE_DIR, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
 import { CHECK_EVENT_TAG, type CheckError, type CheckEvent } from './protocol.ts';
 import type { CompileError } from './types.ts';
+import { readRunRecord } from '../testing/run-record.ts';
 
 export interface TestOutcome {
   readonly test: string;
@@ -105,28 +106,6 @@ function modifiedAt(file: string): number | undefined {
   }
 }
 
-/** What the worker wrote down itself (see worker-setup.ts): finished tests, and the one still running. */
-function workerRecord(file: string): { results: Array<TestOutcome & { task: string }>; running?: { task: string; test: string } } {
-  const results: Array<TestOutcome & { task: string }> = [];
-  let running: { task: string; test: string } | undefined;
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { results };
-  }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const entry = JSON.parse(line) as { type: string; task: string; test: string } & TestOutcome;
-    if (entry.type === 'start') running = { task: entry.task, test: entry.test };
-    if (entry.type === 'result') {
-      results.push(entry);
-      running = undefined;
-    }
-  }
-  return running ? { results, running } : { results };
-}
-
 export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckRun> {
   const limit = options.taskTimeoutMs ?? 10_000;
   mkdirSync(STATE_DIR, { recursive: true });
@@ -189,7 +168,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     // record is the clock: the reporter's news is batched, and stops when the worker is blocked.
     const since = modifiedAt(runningFile);
     // Read the record only once it has gone quiet for longer than a test may take.
-    const record = since !== undefined && Date.now() - since > limit + 2000 ? workerRecord(runningFile) : undefined;
+    const record = since !== undefined && Date.now() - since > limit + 2000 ? readRunRecord<TestOutcome & { task: string }>(runningFile) : undefined;
     if (record?.running) {
       for (const result of record.results) addOutcome(result.task, result);
       timedOut = { ...record.running, seconds: Math.round(limit / 1000) };

@@ -4,6 +4,7 @@
  *   npm run grade -- submissions/            one sub-folder per learner (a clone, or its lessons/ folder)
  *   npm run grade -- --learner ../alice      one learner
  *   options: --lessons 1-5 (or 1,3,8)  --out grades/  --jobs 2  --timeout 90 (seconds per lesson)
+ *            --test-timeout 3 (seconds a test may keep its worker blocked: an infinite loop)
  *
  * Only the exercise files are taken from a submission; each learner runs in a sandboxed workspace
  * with its own databases. Reports go to --out: grades.json, grades.csv, junit/, feedback/.
@@ -13,6 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openSql, pgliteSnapshotPath } from '../backends/sql.ts';
+import { defaultCacheDir } from '../backends/where.ts';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { loadLessons } from '../lessons.ts';
 import { ROOT } from '../paths.ts';
@@ -23,7 +26,10 @@ import { gradeLesson, type LearnerGrade } from './score.ts';
 import { cheatsIn, isSolutionCopy, tamperedFiles, type Flag } from './tamper.ts';
 import { buildWorkspace } from './workspace.ts';
 
-const USAGE = 'usage: npm run grade -- <folder of learners> | --learner <folder>  [--lessons 1-5] [--out grades] [--jobs N] [--timeout SECONDS]';
+const USAGE = 'usage: npm run grade -- <folder of learners> | --learner <folder>  [--lessons 1-5] [--out grades] [--jobs N] [--timeout SECONDS] [--test-timeout SECONDS]';
+
+/** Seconds a test may block its worker while grading (see GradeOptions.testTimeout). */
+export const DEFAULT_TEST_TIMEOUT = 3;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -35,6 +41,11 @@ export interface GradeOptions {
   readonly jobs: number;
   /** Seconds one lesson of one learner may take. */
   readonly timeout: number;
+  /**
+   * Seconds one test may keep its worker blocked (an infinite loop) before it is stopped; default 3
+   * (an honest test takes well under 1 s). A test that waits instead ends at vitest's limit, 10 s.
+   */
+  readonly testTimeout?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
@@ -95,6 +106,7 @@ async function gradeOne(learner: Learner, lessons: readonly Lesson[], base: stri
     const run = await runLearner(ws, {
       tasks,
       testTimeoutMs,
+      blockedMs: Math.min(testTimeoutMs, (options.testTimeout ?? DEFAULT_TEST_TIMEOUT) * 1000),
       deadline: Date.now() + options.timeout * 1000 * Math.max(1, runnable.length),
       env: learnerEnv(options.env ?? process.env),
     });
@@ -116,6 +128,17 @@ async function gradeOne(learner: Learner, lessons: readonly Lesson[], base: stri
   }
 }
 
+/**
+ * The workers may not write node_modules/.cache (workspace.ts), so PGlite starts in memory from its
+ * start-up snapshot there: make the snapshot now, once, when it is missing (a fresh course copy).
+ */
+async function ensurePgliteSnapshot(env: NodeJS.ProcessEnv): Promise<void> {
+  if (env['DATABASE_URL']?.trim()) return;
+  if (existsSync(await pgliteSnapshotPath(defaultCacheDir()))) return;
+  const sql = await openSql(env, { slots: false });
+  await sql.close();
+}
+
 /** Runs `work` over `items` with at most `jobs` at once, keeping the order of the results. */
 async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -135,6 +158,7 @@ export async function grade(learners: readonly Learner[], options: GradeOptions)
   const all = await loadLessons();
   const lessons = options.lessons ? all.filter((l) => options.lessons?.includes(l.number)) : all;
   if (lessons.length === 0) throw new UsageError(`No lesson matches --lessons; the course has ${all.map((l) => l.number).join(', ')}.`);
+  await ensurePgliteSnapshot(learnerEnv(options.env ?? process.env));
   const base = mkdtempSync(join(tmpdir(), 'nosql-lab-grade-'));
   const cleanup = (): void => rmSync(base, { recursive: true, force: true });
   const onSignal = (): void => {
@@ -172,6 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
       out: { type: 'string', default: 'grades' },
       jobs: { type: 'string' },
       timeout: { type: 'string', default: '90' },
+      'test-timeout': { type: 'string', default: String(DEFAULT_TEST_TIMEOUT) },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -184,6 +209,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const timeout = Number(values.timeout);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of 1 or more (got "${values.jobs}").`);
   if (!Number.isFinite(timeout) || timeout < 5) throw new UsageError(`--timeout takes seconds per lesson, 5 or more (got "${values.timeout}").`);
+  const testTimeout = Number(values['test-timeout']);
+  if (!Number.isFinite(testTimeout) || testTimeout < 1) throw new UsageError(`--test-timeout takes seconds per test, 1 or more (got "${values['test-timeout']}").`);
   let learners: Learner[];
   if (values.learner !== undefined) learners = [learnerAt(values.learner)];
   else {
@@ -198,6 +225,7 @@ async function main(argv: readonly string[]): Promise<number> {
     out,
     jobs,
     timeout,
+    testTimeout,
     ...(values.lessons !== undefined ? { lessons: parseLessonList(values.lessons) } : {}),
   });
   const written = writeReports(report, out);

@@ -1,14 +1,17 @@
 /**
  * Runs one learner's tests in their workspace, in a child vitest process with its own process group.
- * A test that hangs (an infinite loop blocks the worker; no in-process timeout can stop it) or a worker
- * that dies (out of memory) costs that one task: the group is killed, the task is marked, and the tasks
- * not yet run are run again in a fresh process, until every task has an outcome or the learner's time
- * is up.
+ * The first attempt runs every test file in one worker (no per-file process: most learners need
+ * nothing more). A test that blocks its worker (an infinite loop: no in-process timeout can stop it;
+ * the worker's heartbeat stops) or a worker that dies (out of memory) costs that one task: the task is
+ * marked, and the tasks not yet run are run again, now each test file in a worker of its own, so a
+ * later hang stops only that file's worker and vitest goes on with the next file — until every task
+ * has an outcome or the learner's time is up.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../paths.ts';
+import { readRunRecord, type RecordStart } from '../testing/run-record.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface TestError {
@@ -43,7 +46,10 @@ export interface LearnerRun {
 export interface RunOptions {
   /** file → the task titles in it, in order. */
   readonly tasks: ReadonlyMap<string, readonly string[]>;
+  /** vitest's own limit for a test that waits (it ends such a test in-process). */
   readonly testTimeoutMs: number;
+  /** How long a test may keep its worker blocked (no heartbeat, see guard.ts) before the worker is stopped. */
+  readonly blockedMs: number;
   /** For the learner as a whole, reruns included. */
   readonly deadline: number;
   readonly env: NodeJS.ProcessEnv;
@@ -55,45 +61,112 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A worker blocked outside any test (a timer that loops between tests) is stopped after this long. */
+const BLOCKED_BETWEEN_TESTS_MS = 30_000;
+
 interface Attempt {
   readonly results: TestResult[];
-  readonly running?: { file: string; task: string; test: string };
-  readonly hung: boolean;
-  readonly exitOutput: string;
+  /** Tests that began and never ended: stopped by the watchdog (`hung`) or by their worker's death. */
+  readonly stopped: Stopped[];
   readonly outOfTime: boolean;
+  /** Why a worker died in this attempt, from vitest's output. */
+  readonly crash: string;
 }
 
-function readRecord(file: string): { results: TestResult[]; running?: { file: string; task: string; test: string } } {
-  const results: TestResult[] = [];
-  let running: { file: string; task: string; test: string } | undefined;
-  let text = '';
+type RecordedResult = TestResult & { readonly type: 'result' };
+
+function modifiedAt(file: string): number | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return statSync(file).mtimeMs;
   } catch {
-    return { results };
+    return undefined;
   }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const entry = JSON.parse(line) as { type: string } & TestResult;
-      if (entry.type === 'start') running = { file: entry.file, task: entry.task, test: entry.test };
-      if (entry.type === 'result') {
-        results.push({ file: entry.file, task: entry.task, test: entry.test, state: entry.state, errors: entry.errors });
-        running = undefined;
-      }
-    } catch {
-      // A line cut short by a kill: the rest of the record still counts.
-    }
-  }
-  return running ? { results, running } : { results };
 }
 
-function attempt(ws: Workspace, files: readonly string[], pattern: string, n: number, options: RunOptions): Promise<Attempt> {
+/** The fields of /proc/<pid>/stat after the command name (Linux), or undefined. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses: read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is a process of the group `group` leads; a pid read from the record is not trusted otherwise. */
+function inGroup(pid: unknown, group: number): pid is number {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || pid === group) return false;
+  return Number(procStat(pid)?.[2]) === group;
+}
+
+/** Milliseconds of CPU a process has used (utime + stime, in 10 ms ticks), or undefined when it is gone. */
+function cpuMs(pid: number): number | undefined {
+  const fields = procStat(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : undefined;
+}
+
+const HAS_PROC = procStat(process.pid) !== undefined;
+
+/**
+ * The worker's heartbeat (guard.ts: its pid, rewritten every 250 ms while its event loop turns).
+ * `blocked` says whether the worker has spent more than `limitMs` since its last beat stuck in one
+ * piece of code: by CPU time where /proc tells it (a loaded machine slows a test, not a loop's count),
+ * else by the clock. A worker that died is not blocked: vitest reports it, or starts the next one.
+ */
+class Heartbeat {
+  private seen = 0;
+  private pid: number | undefined;
+  private cpuAtBeat: number | undefined;
+
+  /** `group`: the run's process group; a pid in the beat file (which the worker can write) is used only if it is in it. */
+  constructor(
+    private readonly file: string,
+    private readonly group: number | undefined,
+  ) {}
+
+  /** Milliseconds since the last beat, 0 before the first. */
+  age(now: number): number {
+    const at = modifiedAt(this.file);
+    if (at === undefined) return 0;
+    if (at !== this.seen) {
+      this.seen = at;
+      let pid = Number.NaN;
+      try {
+        pid = Number(readFileSync(this.file, 'utf8'));
+      } catch {
+        // Rewritten just now: read again on the next tick.
+      }
+      this.pid = this.group !== undefined && inGroup(pid, this.group) ? pid : undefined;
+      this.cpuAtBeat = this.pid === undefined ? undefined : cpuMs(this.pid);
+    }
+    return Math.max(0, now - at);
+  }
+
+  blocked(now: number, limitMs: number): boolean {
+    if (this.age(now) <= limitMs) return false;
+    if (!HAS_PROC || this.pid === undefined) return true;
+    const cpu = cpuMs(this.pid);
+    if (cpu === undefined) return false;
+    return this.cpuAtBeat === undefined || cpu - this.cpuAtBeat > limitMs * 0.9;
+  }
+}
+
+function hungReason(options: RunOptions): string {
+  return `did not finish within ${Math.round(options.blockedMs / 1000)} s — an infinite loop, or a wait that never ends?`;
+}
+
+function attempt(ws: Workspace, files: readonly string[], pattern: string, n: number, isolate: boolean, options: RunOptions): Promise<Attempt> {
   const record = join(ws.scratch, `record-${n}.jsonl`);
+  const beat = `${record}.beat`;
   rmSync(record, { force: true });
+  rmSync(beat, { force: true });
   const child = spawn(
     process.execPath,
-    [VITEST, 'run', ...files.map((f) => `test/${f}`), '--config', join(ws.dir, 'vitest.config.ts'), '--reporter=dot', `--testNamePattern=${pattern}`],
+    [
+      VITEST, 'run', ...files.map((f) => `test/${f}`), '--config', join(ws.dir, 'vitest.config.ts'), '--reporter=dot', `--testNamePattern=${pattern}`,
+      isolate ? '--isolate' : '--no-isolate',
+    ],
     {
       cwd: ws.dir,
       detached: true,
@@ -101,12 +174,20 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
       env: { ...options.env, NOSQL_LAB_TARGET: ws.lessonsDir, NOSQL_LAB_RUNNING: record, TMPDIR: join(ws.scratch, 'tmp'), FORCE_COLOR: '0', NO_COLOR: '1' },
     },
   );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6000)));
-  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-6000)));
-  let hung = false;
+  // Why workers died, read from vitest's output as it comes (with a worker per file, later reports
+  // would push it out of any tail we kept).
+  const causes = new Set<string>();
+  let last = '';
+  const onOutput = (chunk: Buffer): void => {
+    const text = last + chunk.toString();
+    const cause = crashReason(text);
+    if (cause !== UNEXPECTED) causes.add(cause);
+    last = text.slice(-200); // A message cut in two by the pipe.
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
   let outOfTime = false;
-  const kill = (): void => {
+  const killGroup = (): void => {
     if (child.pid === undefined || child.exitCode !== null) return;
     try {
       process.kill(-child.pid, 'SIGKILL');
@@ -114,37 +195,67 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
       child.kill('SIGKILL');
     }
   };
-  const started = Date.now();
-  const watchdog = setInterval(() => {
-    let quietFor = Date.now() - started;
-    try {
-      quietFor = Date.now() - statSync(record).mtimeMs;
-    } catch {
-      // No record yet: the run is still starting (backends, the first import).
+  /** With a worker per file, only the blocked worker goes and vitest carries on; else the whole run. */
+  const stop = (worker: unknown): void => {
+    if (isolate && child.pid !== undefined && inGroup(worker, child.pid)) {
+      try {
+        process.kill(worker, 'SIGKILL');
+        return;
+      } catch {
+        // Gone already, or not ours after all: stop the run.
+      }
     }
-    if (Date.now() > options.deadline) {
+    killGroup();
+  };
+  const key = (s: RecordStart): string => `${s.pid}|${s.file}|${s.task}|${s.test}`;
+  /** The tests the watchdog stopped, by key. */
+  const hung = new Set<string>();
+  const started = Date.now();
+  const heartbeat = new Heartbeat(beat, child.pid);
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    if (now > options.deadline) {
       outOfTime = true;
-      kill();
-    } else if (quietFor > options.testTimeoutMs + 2000 && readRecord(record).running) {
-      hung = true;
-      kill();
+      killGroup();
+      return;
+    }
+    // Two clocks: the heartbeat, which stops when a loop blocks the worker, and the record, which
+    // vitest's own test timeout should keep moving (a backstop).
+    const blocked = heartbeat.blocked(now, options.blockedMs);
+    const recordAge = now - (modifiedAt(record) ?? started);
+    if (!blocked && recordAge <= options.testTimeoutMs + 2000) return;
+    const { running } = readRunRecord<RecordedResult>(record);
+    if (running) {
+      if (hung.has(key(running))) return; // Stopped already; the next worker is on its way.
+      hung.add(key(running));
+      stop(running.pid);
+    } else if (heartbeat.age(now) > BLOCKED_BETWEEN_TESTS_MS && recordAge > BLOCKED_BETWEEN_TESTS_MS) {
+      killGroup(); // Blocked between tests (a timer that loops): the tasks not yet run get another attempt.
     }
   }, 250);
   return new Promise((resolve) => {
     child.on('close', () => {
       clearInterval(watchdog);
-      const { results, running } = readRecord(record);
-      resolve({ results, hung, outOfTime, exitOutput: output, ...(running ? { running } : {}) });
+      const recorded = readRunRecord<RecordedResult>(record);
+      const results = recorded.results.map(({ file, task, test, state, errors }): TestResult => ({ file, task, test, state, errors }));
+      const crash = [...causes].join('; ') || UNEXPECTED;
+      const stopped = recorded.unfinished
+        // Out of time: the test that was running did not hang; it had no time left.
+        .filter((s) => hung.has(key(s)) || !outOfTime)
+        .map((s): Stopped => ({ file: s.file ?? '', task: s.task, test: s.test, reason: hung.has(key(s)) ? hungReason(options) : crash }));
+      resolve({ results, stopped, outOfTime, crash });
     });
   });
 }
 
-/** Why a worker died, in words, from vitest's last output. */
+/** Why a worker died, in words, from vitest's output. */
 function crashReason(output: string): string {
   if (/heap out of memory|Reached heap limit|ERR_WORKER_OUT_OF_MEMORY/i.test(output)) return 'the test process ran out of memory (is something allocating without end?)';
   if (/ERR_ACCESS_DENIED|Access to this API has been restricted/.test(output)) return 'the exercise code reached outside its sandbox (files, processes or threads it may not use)';
-  return 'the test process stopped unexpectedly';
+  return UNEXPECTED;
 }
+
+const UNEXPECTED = 'the test process stopped unexpectedly';
 
 export async function runLearner(ws: Workspace, options: RunOptions): Promise<LearnerRun> {
   const results: TestResult[] = [];
@@ -157,20 +268,15 @@ export async function runLearner(ws: Workspace, options: RunOptions): Promise<Le
     if (Date.now() > options.deadline) return { results, stopped, outOfTime: true };
     const titles = [...new Set(pending.flatMap(([, tasks]) => tasks))];
     const pattern = `^(?:${titles.map(escape).join('|')}) `;
-    const run = await attempt(ws, pending.map(([file]) => file), pattern, n, options);
+    // One worker for every file first; after a hang or a crash, a worker per file (see the top).
+    const run = await attempt(ws, pending.map(([file]) => file), pattern, n, n > 1, options);
     for (const result of run.results) if (!results.some((r) => r.file === result.file && r.task === result.task && r.test === result.test)) results.push(result);
+    for (const s of run.stopped) if (!stopped.some((t) => t.file === s.file && t.task === s.task)) stopped.push(s);
     if (run.outOfTime) return { results, stopped, outOfTime: true };
-    if (run.running) {
-      const reason = run.hung
-        ? `did not finish within ${Math.round(options.testTimeoutMs / 1000)} s — an infinite loop, or a wait that never ends?`
-        : crashReason(run.exitOutput);
-      stopped.push({ ...run.running, reason });
-      continue;
-    }
     // Every pending task either ran or cannot: a file that failed before any test (it did not load).
     const progressed = pending.some(([file, tasks]) => tasks.some((t) => done(file, t)));
     if (!progressed) {
-      for (const [file, tasks] of pending) for (const task of tasks) stopped.push({ file, task, test: '', reason: crashReason(run.exitOutput) });
+      for (const [file, tasks] of pending) for (const task of tasks) stopped.push({ file, task, test: '', reason: run.crash });
     }
   }
 }

@@ -3,7 +3,8 @@
  * `package.json`, with only the learner's exercise files copied in. Nothing else of the submission
  * is used, so an edited test, config or helper gains nothing. The workspace holds no `solutions/`,
  * and its vitest workers run under Node's permission model: they may read only the workspace and
- * `node_modules`, write only the workspace's scratch folder, and start no process or thread.
+ * `node_modules`, write only the workspace's scratch folder (not even node_modules/.cache), and start
+ * no process or thread.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,11 @@ export interface Workspace {
 export interface WorkspaceOptions {
   /** Per test, before it counts as hung. */
   readonly testTimeoutMs: number;
-  /** Heap limit of a worker, so an allocation bomb fails one learner's task instead of the machine. */
+  /**
+   * Heap limit of a worker, so an allocation bomb fails one learner's task instead of the machine, and
+   * fast: at 256 MB it dies in about a second, before the heartbeat would call it a hang. A complete
+   * learner's twelve lessons in one worker pass with 160 MB.
+   */
   readonly maxHeapMb?: number;
 }
 
@@ -36,11 +41,11 @@ function vitestConfig(dir: string, scratch: string, options: WorkspaceOptions): 
     '--experimental-permission',
     `--allow-fs-read=${dir}/*`,
     `--allow-fs-read=${modules}/*`,
+    // Nothing in node_modules/.cache: PGlite finds its data-directory slots there read-only and starts
+    // in memory from the snapshot (grade() makes sure it exists), so a learner can neither spoil the
+    // snapshot nor meet a database another learner is using in a slot. It is also no slower here.
     `--allow-fs-write=${scratch}/*`,
-    // PGlite keeps its start-up snapshot and data folders in node_modules/.cache/nosql-lab.
-    `--allow-fs-write=${dir}/node_modules/.cache/*`,
-    `--allow-fs-write=${modules}/.cache/*`,
-    `--max-old-space-size=${options.maxHeapMb ?? 768}`,
+    `--max-old-space-size=${options.maxHeapMb ?? 256}`,
     '--no-warnings=ExperimentalWarning',
   ];
   return `// Written by \`npm run grade\` for this workspace only.
@@ -70,7 +75,8 @@ export function buildWorkspace(base: string, learner: Learner, lessons: readonly
   mkdirSync(join(scratch, 'tmp'), { recursive: true });
   cpSync(join(ROOT, 'lab'), join(dir, 'lab'), { recursive: true });
   for (const file of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, file), join(dir, file));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // To the real folder: the workers may read only it, and resolving through a second link would read the link.
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'), 'dir');
   mkdirSync(join(dir, 'test'));
   // Shared helpers at the top of test/ come along; other lessons' tests do not.
   const wanted = new Set(lessons.map((l) => `${lessonId(l)}.test.ts`));

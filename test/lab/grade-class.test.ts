@@ -123,3 +123,25 @@ describe('cheats score 0 on the cheating lesson, with the reason', () => {
     expect(learner.lessons[0]?.tasks.every((t) => t.message)).toBe(true);
   });
 });
+
+describe('a loop in every lesson', () => {
+  // The first hang stops the run that holds every lesson; the next one is met with a worker per
+  // lesson, and only that worker is stopped (lab/grade/run.ts): each lesson still loses one task only.
+  let second: Awaited<ReturnType<typeof findLesson>>;
+  let looped: LearnerGrade;
+
+  beforeAll(async () => {
+    second = await findLesson('2');
+    const root = mkdtempSync(join(tmpdir(), 'grade-loops-'));
+    makeClass(join(root, 'submissions'), [lesson, second], ['loop'], join(root, 'canary', 'keep.txt'));
+    const graded = await grade(learnersIn(join(root, 'submissions')).learners, { out: join(root, 'grades'), jobs: 1, timeout: 60, lessons: [1, 2], log: () => undefined });
+    looped = graded.learners[0] as LearnerGrade;
+  }, 600_000);
+
+  it('costs the first task of each lesson, with the reason, and nothing else', () => {
+    const statuses = looped.lessons.map((l) => l.tasks.map((t) => t.status));
+
+    expect(statuses).toEqual([lesson, second].map((l) => l.tasks.map((_, i) => (i === 0 ? 'timeout' : 'passed'))));
+    expect(looped.lessons.map((l) => l.tasks[0]?.message)).toEqual([expect.stringMatching(/did not finish within 3 s/), expect.stringMatching(/did not finish within 3 s/)]);
+  });
+});

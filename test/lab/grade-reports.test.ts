@@ -15,6 +15,7 @@ import type { LearnerGrade } from '#lab/grade/score.ts';
 import { cheatsIn } from '#lab/grade/tamper.ts';
 import { autogradingJson } from '#lab/grade/classroom.ts';
 import { loadLessons } from '#lab/lessons.ts';
+import { readRunRecord } from '#lab/testing/run-record.ts';
 import { readFileSync } from 'node:fs';
 import { ROOT } from '#lab/paths.ts';
 
@@ -151,5 +152,34 @@ describe('GitHub Classroom', () => {
     const expected = autogradingJson(await loadLessons());
 
     expect(readFileSync(join(ROOT, '.github', 'classroom', 'autograding.json'), 'utf8')).toEqual(expected);
+  });
+});
+
+describe('the running-test record (lab/testing/run-record.ts)', () => {
+  const record = (lines: string): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'grade-record-')), 'record.jsonl');
+    writeFileSync(file, lines);
+    return file;
+  };
+  const start = (test: string, pid: number): string => `${JSON.stringify({ type: 'start', file: 'a.test.ts', task: 'T', test, pid })}\n`;
+  const result = (test: string): string => `${JSON.stringify({ type: 'result', file: 'a.test.ts', task: 'T', test, state: 'passed', errors: [] })}\n`;
+
+  it('keeps the results before a line a kill cut short, and names the test still running', () => {
+    const read = readRunRecord<{ task: string; test: string }>(record(`${start('one', 7)}${result('one')}${start('two', 7)}{"type":"res`));
+
+    expect(read.results.map((r) => r.test)).toEqual(['one']);
+    expect(read.running).toMatchObject({ test: 'two', pid: 7 });
+    expect(read.unfinished.map((s) => s.test)).toEqual(['two']);
+  });
+
+  it('names every test a stopped worker left unfinished, when later workers went on', () => {
+    const read = readRunRecord<{ task: string; test: string }>(record(`${start('one', 7)}${start('two', 8)}${result('two')}${start('three', 9)}`));
+
+    expect(read.unfinished.map((s) => s.test)).toEqual(['one', 'three']);
+    expect(read.running?.test).toBe('three');
+  });
+
+  it('is empty when the worker never wrote it', () => {
+    expect(readRunRecord(join(tmpdir(), 'no-such-record.jsonl'))).toEqual({ results: [], unfinished: [] });
   });
 });
