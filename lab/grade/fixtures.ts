@@ -13,7 +13,7 @@ import { starterText } from '../starters.ts';
 export type Kind =
   | 'complete' | 'half' | 'untouched'
   | 'loop' | 'exit' | 'memory' | 'promise-bomb' | 'deleter' | 'reader'
-  | 'extend-cheat' | 'hidden-extend-cheat' | 'answer-key' | 'prototype-cheat' | 'tampered-tests';
+  | 'extend-cheat' | 'hidden-extend-cheat' | 'answer-key' | 'prototype-cheat' | 'forged-record' | 'tampered-tests';
 
 const REGION = /\/\/ #region ([\w-]+)\n[\s\S]*?\/\/ #endregion \1\n/g;
 
@@ -70,6 +70,12 @@ function exerciseFor(kind: Kind, lesson: Lesson, file: string, canary: string): 
     case 'answer-key': {
       const where = ['..', '..', 'sol' + 'utions', lessonId(lesson), file].join('/');
       return `export * from ${JSON.stringify(`./${where}`)};\n`.replace('./../', '../');
+    }
+    case 'forged-record': {
+      // Writes a "passed" line for every task into the running-test record its worker may write, then
+      // kills its worker before a real test can fail: only vitest's own report may count (reporter.ts).
+      const lines = lesson.tasks.map((t) => JSON.stringify({ type: 'result', file: `${lessonId(lesson)}.test.ts`, task: t.title, test: 'forged', state: 'passed', errors: [] }));
+      return `${starter}\nimport { appendFileSync as append } from 'node:fs';\nconst where = process.env['NOSQL_LAB_' + 'RUNNING'];\nif (where) append(where, ${JSON.stringify(lines.join('\n') + '\n')});\nprocess.kill(process.pid, 'SIG' + 'KILL');\n`;
     }
     case 'prototype-cheat':
       return `${starter}\nconst proto = Object['proto' + 'type' as 'prototype'] as Record<string, unknown>;\nproto['asymmetric' + 'Match'] = () => true;\n`;

@@ -3,8 +3,10 @@
  *
  * 1. The record: each test's start (with the worker's pid) and result, written synchronously to
  *    NOSQL_LAB_RUNNING (read by lab/testing/run-record.ts), so that a learner's infinite loop — which
- *    blocks the worker before any report leaves it — can be pinned on the right task, and the tasks
- *    that finished before it keep their results. Beside it, `<record>.beat` (the worker's pid) is
+ *    blocks the worker before any report leaves it — can be pinned on the right task. The learner's
+ *    code can write this file too, so it never decides a verdict: points come only from what vitest's
+ *    main process saw (reporter.ts), and a test the record says ended but vitest never heard of is
+ *    run again. Beside it, `<record>.beat` (the worker's pid) is
  *    rewritten every 250 ms while the worker's event loop turns: a test whose beat stops has blocked
  *    its worker (a loop), and the grader stops that worker after a few seconds of it instead of
  *    waiting out the test's time.

@@ -8,10 +8,11 @@
  * has an outcome or the learner's time is up.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ROOT } from '../paths.ts';
 import { readRunRecord, type RecordStart } from '../testing/run-record.ts';
+import type { ReportedResult } from './reporter.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface TestError {
@@ -159,19 +160,22 @@ function hungReason(options: RunOptions): string {
 function attempt(ws: Workspace, files: readonly string[], pattern: string, n: number, isolate: boolean, options: RunOptions): Promise<Attempt> {
   const record = join(ws.scratch, `record-${n}.jsonl`);
   const beat = `${record}.beat`;
-  rmSync(record, { force: true });
-  rmSync(beat, { force: true });
+  // Verdicts come from vitest's main process (reporter.ts), into a folder the workers cannot write.
+  const verdicts = join(ws.dir, '.results', `results-${n}.jsonl`);
+  mkdirSync(dirname(verdicts), { recursive: true });
+  for (const file of [record, beat, verdicts]) rmSync(file, { force: true });
   const child = spawn(
     process.execPath,
     [
-      VITEST, 'run', ...files.map((f) => `test/${f}`), '--config', join(ws.dir, 'vitest.config.ts'), '--reporter=dot', `--testNamePattern=${pattern}`,
+      VITEST, 'run', ...files.map((f) => `test/${f}`), '--config', join(ws.dir, 'vitest.config.ts'), '--reporter=dot', `--reporter=${join(ws.dir, 'lab', 'grade', 'reporter.ts')}`,
+      `--testNamePattern=${pattern}`,
       isolate ? '--isolate' : '--no-isolate',
     ],
     {
       cwd: ws.dir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...options.env, NOSQL_LAB_TARGET: ws.lessonsDir, NOSQL_LAB_RUNNING: record, TMPDIR: join(ws.scratch, 'tmp'), FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...options.env, NOSQL_LAB_TARGET: ws.lessonsDir, NOSQL_LAB_RUNNING: record, NOSQL_LAB_RESULTS: verdicts, TMPDIR: join(ws.scratch, 'tmp'), FORCE_COLOR: '0', NO_COLOR: '1' },
     },
   );
   // Why workers died, read from vitest's output as it comes (with a worker per file, later reports
@@ -237,7 +241,9 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
     child.on('close', () => {
       clearInterval(watchdog);
       const recorded = readRunRecord<RecordedResult>(record);
-      const results = recorded.results.map(({ file, task, test, state, errors }): TestResult => ({ file, task, test, state, errors }));
+      // Only what vitest itself reported counts: a result the worker recorded but vitest never heard
+      // of (the worker was killed before its report left) is run again in the next attempt.
+      const results = readVerdicts(verdicts);
       const crash = [...causes].join('; ') || UNEXPECTED;
       const stopped = recorded.unfinished
         // Out of time: the test that was running did not hang; it had no time left.
@@ -246,6 +252,27 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
       resolve({ results, stopped, outOfTime, crash });
     });
   });
+}
+
+/** The verdicts reporter.ts wrote; a line cut short by a kill is skipped. */
+function readVerdicts(file: string): TestResult[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const results: TestResult[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const { file: name, task, test, state, errors } = JSON.parse(line) as ReportedResult;
+      results.push({ file: name, task, test, state, errors });
+    } catch {
+      // cut short
+    }
+  }
+  return results;
 }
 
 /** Why a worker died, in words, from vitest's output. */

@@ -1,7 +1,7 @@
 /**
  * `npm run grade` on a made-up class (lab/grade/fixtures.ts): complete, half-done and untouched work,
  * a learner who rewrote the tests, and hostile submissions — each must get exactly the points its
- * honest work earns, with the reason, and grading must go on. Slow (it grades 14 learners), so it has
+ * honest work earns, with the reason, and grading must go on. Slow (it grades 15 learners), so it has
  * its own run: `npm run test:grade`, which CI runs.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ import { findLesson } from '#lab/lessons.ts';
 const KINDS: Kind[] = [
   'complete', 'half', 'untouched', 'tampered-tests',
   'loop', 'promise-bomb', 'memory', 'exit', 'deleter', 'reader',
-  'extend-cheat', 'hidden-extend-cheat', 'answer-key', 'prototype-cheat',
+  'extend-cheat', 'hidden-extend-cheat', 'answer-key', 'prototype-cheat', 'forged-record',
 ];
 
 const lesson = await findLesson('1');
@@ -116,7 +116,7 @@ describe('hostile code costs only the task it is in, and grading goes on', () =>
 });
 
 describe('cheats score 0 on the cheating lesson, with the reason', () => {
-  it.each(['extend-cheat', 'hidden-extend-cheat', 'answer-key', 'prototype-cheat'] as const)('%s', (kind) => {
+  it.each(['extend-cheat', 'hidden-extend-cheat', 'answer-key', 'prototype-cheat', 'forged-record'] as const)('%s', (kind) => {
     const learner = byKind(kind);
 
     expect(learner.points).toBe(0);
