@@ -164,10 +164,14 @@ export class IndexTree {
 
   /** The first entry at or after (inclusive) / strictly after (exclusive) a bound prefix. */
   private seek(bound: readonly unknown[], inclusive: boolean): Cursor {
-    const past = (e: Entry): boolean => {
+    return this.firstWhere((e) => {
       const c = this.comparePrefix(e, bound);
       return inclusive ? c >= 0 : c > 0;
-    };
+    });
+  }
+
+  /** The position of the first entry for which `past` holds (entries are ordered, so it holds for all after it). */
+  private firstWhere(past: (e: Entry) => boolean): Cursor {
     let lo = 0;
     let hi = this.chunks.length;
     while (lo < hi) {
@@ -225,27 +229,10 @@ export class IndexTree {
 
   /** The first entry strictly after `e` (forward), or the position just past the last entry before it (backward). */
   private around(e: Entry, backward: boolean): Cursor {
-    let lo = 0;
-    let hi = this.chunks.length;
-    // First chunk whose last entry is past e (forward) / at or past e (backward).
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const chunk = this.chunks[mid] as Entry[];
-      const c = this.compare(chunk[chunk.length - 1] as Entry, e);
-      if (backward ? c < 0 : c <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === this.chunks.length) return { c: lo, p: 0 };
-    const chunk = this.chunks[lo] as Entry[];
-    let a = 0;
-    let b = chunk.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      const c = this.compare(chunk[mid] as Entry, e);
-      if (backward ? c < 0 : c <= 0) a = mid + 1;
-      else b = mid;
-    }
-    return { c: lo, p: a };
+    return this.firstWhere((x) => {
+      const c = this.compare(x, e);
+      return backward ? c >= 0 : c > 0;
+    });
   }
 
   /**
