@@ -13,6 +13,9 @@ import { onCleanup } from '../cli/cleanup.ts';
 import { CHECK_EVENT_TAG, type CheckError, type CheckEvent } from './protocol.ts';
 import type { CompileError } from './types.ts';
 import { readRunRecord } from '../testing/run-record.ts';
+import { CheckCollector } from './collect.ts';
+
+export { stateOf } from './collect.ts';
 
 export interface TestOutcome {
   readonly test: string;
@@ -87,17 +90,6 @@ const REPORTER = join(ROOT, 'lab', 'checks', 'reporter.ts');
 /** Start-up, config, and loading the exercise module, before any test starts. */
 const LOAD_LIMIT_MS = 20_000;
 
-function isTodo(errors: readonly CheckError[]): boolean {
-  return errors.length > 0 && errors.every((e) => e.name === 'TodoError' || e.message.startsWith('TODO:'));
-}
-
-export function stateOf(tests: readonly TestOutcome[]): TaskState {
-  const failed = tests.filter((t) => t.state === 'failed');
-  if (tests.length === 0) return 'not-run';
-  if (failed.length === 0) return tests.some((t) => t.state === 'passed') ? 'passed' : 'not-run';
-  return failed.every((t) => isTodo(t.errors)) ? 'todo' : 'failed';
-}
-
 function modifiedAt(file: string): number | undefined {
   try {
     return statSync(file).mtimeMs;
@@ -124,16 +116,8 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     },
   );
 
-  const outcomes = new Map<string, TestOutcome[]>();
-  /** Both the reporter and the worker's own record may report a test: keep the first word on it. */
-  const addOutcome = (task: string, outcome: TestOutcome): void => {
-    const known = outcomes.get(task) ?? [];
-    if (!known.some((t) => t.test === outcome.test)) outcomes.set(task, [...known, outcome]);
-  };
-  const logs = new Map<string, string[]>();
-  const errors: CheckError[] = [];
+  const heard = new CheckCollector();
   let output = '';
-  let ended = false;
   let timedOut: CheckRun['timedOut'];
   const started = Date.now();
 
@@ -152,15 +136,7 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
   child.on('message', (message: unknown) => {
     const event = (message as Record<string, CheckEvent> | null)?.[CHECK_EVENT_TAG];
     if (!event) return;
-    if (event.type === 'result') {
-      addOutcome(event.task, event);
-    }
-    if (event.type === 'log' && event.task) logs.set(event.task, [...(logs.get(event.task) ?? []), event.text]);
-    if (event.type === 'error') {
-      // The same unhandled rejection often fires once per test that calls the function: say it once.
-      for (const error of event.errors) if (!errors.some((e) => e.message === error.message && e.name === error.name)) errors.push(error);
-    }
-    if (event.type === 'end') ended = true;
+    heard.hear(event);
   });
 
   const watchdog = setInterval(() => {
@@ -170,10 +146,10 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
     // Read the record only once it has gone quiet for longer than a test may take.
     const record = since !== undefined && Date.now() - since > limit + 2000 ? readRunRecord<TestOutcome & { task: string }>(runningFile) : undefined;
     if (record?.running) {
-      for (const result of record.results) addOutcome(result.task, result);
+      for (const result of record.results) heard.add(result.task, result);
       timedOut = { ...record.running, seconds: Math.round(limit / 1000) };
       kill();
-    } else if (since === undefined && outcomes.size === 0 && Date.now() - started > LOAD_LIMIT_MS) {
+    } else if (since === undefined && !heard.heardAny && Date.now() - started > LOAD_LIMIT_MS) {
       timedOut = { task: '', test: 'loading the exercise file', seconds: LOAD_LIMIT_MS / 1000 };
       kill();
     }
@@ -184,19 +160,9 @@ export function runChecks(lesson: Lesson, options: CheckOptions): Promise<CheckR
       clearInterval(watchdog);
       rmSync(runningFile, { force: true });
       forget();
-      const known = new Set(lesson.tasks.map((t) => t.title));
-      const tasks = lesson.tasks.map((task): TaskOutcome => {
-        const tests = outcomes.get(task.title) ?? [];
-        const state = timedOut?.task === task.title ? 'timeout' : stateOf(tests);
-        return { title: task.title, points: task.points, state, tests, logs: logs.get(task.title) ?? [] };
-      });
-      for (const [title, tests] of outcomes) {
-        if (!known.has(title)) {
-          errors.push({ name: 'LessonError', message: `test/${lessonId(lesson)}.test.ts has a describe('${title}') that matches no task in lesson.ts (${tests.length} tests).` });
-        }
-      }
-      const crashed = !ended && !timedOut ? output.trim().split('\n').slice(-15).join('\n') : undefined;
-      resolve({ tasks, errors, ...(child.pid ? { pid: child.pid } : {}), ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
+      const tasks = heard.tasks(lesson, timedOut);
+      const crashed = !heard.ended && !timedOut ? output.trim().split('\n').slice(-15).join('\n') : undefined;
+      resolve({ tasks, errors: heard.errors, ...(child.pid ? { pid: child.pid } : {}), ...(timedOut ? { timedOut } : {}), ...(crashed !== undefined ? { crashed } : {}) });
     });
   });
 }

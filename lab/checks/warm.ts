@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { lessonId, type Lesson } from '../lesson.ts';
 import { ROOT, targetDir, type Target } from '../paths.ts';
 import { onCleanup } from '../cli/cleanup.ts';
-import type { CheckError, CheckEvent } from './protocol.ts';
-import { stateOf, type CheckRun, type TaskOutcome, type TestOutcome } from './run.ts';
+import type { CheckEvent } from './protocol.ts';
+import { CheckCollector } from './collect.ts';
+import type { CheckRun } from './run.ts';
 
 type ThreadEvent = CheckEvent | { type: 'start'; task: string; test: string };
 
@@ -53,9 +54,7 @@ export class WarmChecks {
   run(): Promise<CheckRun> {
     const worker = (this.worker ??= this.start());
     const lesson = this.lesson;
-    const outcomes = new Map<string, TestOutcome[]>();
-    const logs = new Map<string, string[]>();
-    const errors: CheckError[] = [];
+    const heard = new CheckCollector();
     let running: { task: string; test: string; since: number } | undefined;
     let timedOut: CheckRun['timedOut'];
     this.runs += 1;
@@ -66,26 +65,16 @@ export class WarmChecks {
         worker.off('message', onMessage);
         worker.off('exit', onExit);
         worker.off('error', onError);
-        const known = new Set(lesson.tasks.map((t) => t.title));
-        const tasks = lesson.tasks.map((task): TaskOutcome => {
-          const tests = outcomes.get(task.title) ?? [];
-          const state = timedOut?.task === task.title ? 'timeout' : stateOf(tests);
-          return { title: task.title, points: task.points, state, tests, logs: logs.get(task.title) ?? [] };
-        });
-        for (const [title, tests] of outcomes) {
-          if (!known.has(title)) errors.push({ name: 'LessonError', message: `test/${lessonId(lesson)}.test.ts has a describe('${title}') that matches no task in lesson.ts (${tests.length} tests).` });
-        }
-        resolve({ tasks, errors, ...(timedOut ? { timedOut } : {}), ...(crashed ? { crashed } : {}) });
+        const tasks = heard.tasks(lesson, timedOut);
+        resolve({ tasks, errors: heard.errors, ...(timedOut ? { timedOut } : {}), ...(crashed ? { crashed } : {}) });
       };
       const onMessage = (event: ThreadEvent): void => {
-        if (event.type === 'start') running = { task: event.task, test: event.test, since: Date.now() };
-        if (event.type === 'result') {
-          running = undefined;
-          const known = outcomes.get(event.task) ?? [];
-          if (!known.some((t) => t.test === event.test)) outcomes.set(event.task, [...known, event]);
+        if (event.type === 'start') {
+          running = { task: event.task, test: event.test, since: Date.now() };
+          return;
         }
-        if (event.type === 'log' && event.task) logs.set(event.task, [...(logs.get(event.task) ?? []), event.text]);
-        if (event.type === 'error') for (const e of event.errors) if (!errors.some((x) => x.message === e.message && x.name === e.name)) errors.push(e);
+        if (event.type === 'result') running = undefined;
+        heard.hear(event);
         if (event.type === 'end') finish();
       };
       const onExit = (code: number): void => {
@@ -95,7 +84,7 @@ export class WarmChecks {
       };
       const onError = (error: Error): void => {
         this.worker = undefined;
-        errors.push({ name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) });
+        heard.error({ name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) });
         finish();
       };
       // An async hang ends at the test's own timeout; a loop that blocks the thread needs this.
