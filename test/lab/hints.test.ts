@@ -30,6 +30,14 @@ describe('the code in the last hint of every task', () => {
     expect(fixed).toEqual([]);
   }, 60_000);
 
+  /** Lesson 01 with one task, its first, whose only hint is `hint`. */
+  function lessonOneWithHint(hint: string): Lesson {
+    const lesson = lessons.find((l) => l.number === 1) as Lesson;
+    const first = lesson.tasks[0];
+    if (!first) throw new Error('lesson 01 has no task');
+    return { ...lesson, tasks: [{ ...first, hints: [hint] }] };
+  }
+
   it('finds code to check in the last hints of lesson 01', () => {
     const spans = lastHintCode(lessons.filter((l) => l.number === 1));
 
@@ -37,13 +45,7 @@ describe('the code in the last hint of every task', () => {
   });
 
   it('fails a hint whose code does not compile there (rows[0].id under noUncheckedIndexedAccess, a [...] sketch)', () => {
-    const lesson = lessons.find((l) => l.number === 1) as Lesson;
-    const first = lesson.tasks[0];
-    expect(first).toBeDefined();
-    const broken: Lesson = {
-      ...lesson,
-      tasks: [{ ...first!, hints: ['Almost there: `sql.query(\'SELECT 1\', [...])`, then `return rows[0].id;`'] }],
-    };
+    const broken = lessonOneWithHint('Almost there: `sql.query(\'SELECT 1\', [...])`, then `return rows[0].id;`');
 
     const problems = checkHintCode([broken]);
 
@@ -55,13 +57,7 @@ describe('the code in the last hint of every task', () => {
   }, 60_000);
 
   it('passes code that narrows where the learner types it, even after a span that returns', () => {
-    const lesson = lessons.find((l) => l.number === 1) as Lesson;
-    const first = lesson.tasks[0];
-    expect(first).toBeDefined();
-    const narrowing: Lesson = {
-      ...lesson,
-      tasks: [{ ...first!, hints: ['Almost there: `return rows;` and `const found = await db.collection<UserWithOrders>(\'users\').findOne({ email }); return found === null ? [] : found.orders;`'] }],
-    };
+    const narrowing = lessonOneWithHint('Almost there: `return rows;` and `const found = await db.collection<UserWithOrders>(\'users\').findOne({ email }); return found === null ? [] : found.orders;`');
 
     const problems = checkHintCode([narrowing]);
 
