@@ -33,29 +33,36 @@ function pad(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-/** learner × lesson points with a total, then the failing tasks one line each. */
+/**
+ * learner × lesson points with a total, then the failing tasks one line each. A lesson's column holds
+ * the learner's points only (its maximum is the `max` row), so twelve lessons fit 80 columns; the
+ * names take what room is left, between 7 and 20 characters.
+ */
 export function terminalTable(report: GradeReport, width = process.stdout.columns || 80): string {
   const lessons = report.course.lessons;
-  const nameWidth = Math.max(7, Math.min(20, ...report.learners.map((l) => l.name.length)));
-  const head = `${pad('learner', nameWidth)} ${lessons.map((l) => l.id.slice(0, 2).padStart(5)).join('')}   total`;
-  const rule = '─'.repeat(Math.min(width, head.length));
+  const cell = Math.max(2, ...lessons.map((l) => String(l.max).length));
+  const total = Math.max(5, ...report.learners.map((l) => `${l.points}/${l.max}`.length));
+  const lessonsWidth = lessons.length * (cell + 1);
+  const room = width - lessonsWidth - total - 5; // the spaces before the total and a flag's " !"
+  const nameWidth = Math.max(7, Math.min(20, room, Math.max(7, ...report.learners.map((l) => l.name.length))));
+  const line = (name: string, cells: readonly string[], sum: string, flag = ''): string =>
+    `${pad(name, nameWidth)}${cells.map((c) => ` ${c.padStart(cell)}`).join('')}  ${sum.padStart(total)}${flag}`.trimEnd();
+  const head = line('learner', lessons.map((l) => l.id.slice(0, 2)), 'total');
+  const rule = '─'.repeat(Math.min(width, head.length + 2));
+  const max = line('max', lessons.map((l) => String(l.max)), String(lessons.reduce((n, l) => n + l.max, 0)));
   const rows = report.learners.map((learner) => {
-    const cells = lessons.map((l) => {
-      const grade = learner.lessons.find((g) => g.id === l.id);
-      return (grade ? `${grade.points}/${grade.max}` : '–').padStart(5);
-    });
-    const flag = learner.flags.length > 0 ? ' !' : '';
-    return `${pad(learner.name, nameWidth)} ${cells.join('')}   ${`${learner.points}/${learner.max}`.padStart(5)}${flag}`;
+    const cells = lessons.map((l) => String(learner.lessons.find((g) => g.id === l.id)?.points ?? '–'));
+    return line(learner.name, cells, `${learner.points}/${learner.max}`, learner.flags.length > 0 ? ' !' : '');
   });
   const failures = report.learners.flatMap((learner) =>
     learner.lessons.flatMap((lesson) =>
       lesson.tasks
         .filter((t) => t.status !== 'passed')
-        .map((t) => pad(`${MARK[t.status]} ${learner.name} ${lesson.id.slice(0, 2)} › ${t.title}: ${t.message ?? t.status}`, width)),
+        .map((t) => pad(`${MARK[t.status]} ${learner.name} ${lesson.id.slice(0, 2)} › ${t.title}: ${t.message ?? t.status}`, width).trimEnd()),
     ),
   );
-  const flags = report.learners.flatMap((l) => l.flags.map((f) => pad(`! ${l.name}: ${f.kind} ${f.file} — ${f.detail}`, width)));
-  return [head, rule, ...rows, rule, ...(failures.length > 0 ? ['', 'Tasks not passed:', ...failures] : []), ...(flags.length > 0 ? ['', 'Flags:', ...flags] : [])].join('\n');
+  const flags = report.learners.flatMap((l) => l.flags.map((f) => pad(`! ${l.name}: ${f.kind} ${f.file} — ${f.detail}`, width).trimEnd()));
+  return [head, rule, max, rule, ...rows, rule, ...(failures.length > 0 ? ['', 'Tasks not passed:', ...failures] : []), ...(flags.length > 0 ? ['', 'Flags:', ...flags] : [])].join('\n');
 }
 
 function csvField(value: string | number): string {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { learnerAt, learnersIn, SubmissionError } from '#lab/grade/discover.ts';
 import { parseLessonList, UsageError } from '#lab/grade/main.ts';
-import { csv, junit, REPORT_VERSION, type GradeReport } from '#lab/grade/report.ts';
+import { csv, junit, REPORT_VERSION, terminalTable, type GradeReport } from '#lab/grade/report.ts';
 import type { LearnerGrade } from '#lab/grade/score.ts';
 import { cheatsIn } from '#lab/grade/tamper.ts';
 import { autogradingJson } from '#lab/grade/classroom.ts';
@@ -140,6 +140,24 @@ describe('reports', () => {
     const cases = parsed.testsuites.testsuite.testcase;
     expect(cases.map((c) => c['@_name'])).toEqual(['Save a user as a row', 'Save a <user> & "hash"']);
     expect(cases[1]?.failure?.['@_message']).toBe('expected  <b>1</b> & "2"');
+  });
+
+  it('prints a table that keeps its columns apart and fits 80 columns with twelve lessons', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `${String(i + 1).padStart(2, '0')}-lesson`);
+    const twelve: GradeReport = {
+      ...report,
+      course: { commit: 'abc', lessons: ids.map((id, i) => ({ id, title: id, max: 10 + (i % 4) })) },
+      learners: [
+        { ...learner('a-learner-with-a-rather-long-folder-name', 4), lessons: ids.map((id, i) => ({ id, number: i + 1, title: id, points: 10, max: 10 + (i % 4), tasks: [] })), points: 120, max: 138 },
+      ],
+    };
+
+    const lines = terminalTable(twelve, 80).split('\n');
+
+    expect(lines.filter((l) => l.length > 80)).toEqual([]);
+    expect(lines[0]).toMatch(/^learner +01 02 03 04 05 06 07 08 09 10 11 12 +total$/);
+    expect(lines[2]).toMatch(/^max +10 11 12 13 10 11 12 13 10 11 12 13 +138$/);
+    expect(lines[4]).toMatch(/^a-learner-\S+…( 10){12} +120\/138$/);
   });
 
   it('has a version field in grades.json', () => {
