@@ -43,7 +43,8 @@ export function ownerOf(name: string): Owner | undefined {
   return { host: match[1] ?? '', pid: Number(match[2]), started: match[3] ?? '' };
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (on this machine), whoever owns it. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { alive } from './isolation.ts';
 
 /** Enough for a lesson run, a watch session and a parallel test run; each slot takes 60–90 MB on disk (du -sh). */
 const SLOTS = 4;
@@ -18,15 +19,6 @@ export interface Slot {
   release(): void;
   /** Deletes a slot that would not open, then releases it. */
   discard(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function tryLock(lock: string, retry = true): boolean {

@@ -201,7 +201,7 @@ const RESET_SCHEMAS = `
   CREATE SCHEMA public;`;
 
 /** Baseline-compiled WebAssembly from here on, in the whole process (see the top of this file). */
-function quickWasm(env: NodeJS.ProcessEnv = process.env): void {
+export function quickWasm(env: NodeJS.ProcessEnv = process.env): void {
   if (env['NOSQL_LAB_WASM_TIERUP'] !== '1') setFlagsFromString('--liftoff-only');
 }
 

@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { BackendError } from '../backends/errors.ts';
+import { quickWasm } from '../backends/sql.ts';
 import { parseCli, usage, UsageError } from './args.ts';
 import { cleanupAll, installSignalHandlers, isExiting } from './cleanup.ts';
 import { red } from './style.ts';
@@ -37,7 +38,7 @@ const KNOWN = new Set(['UsageError', 'UnknownLessonError', 'NoStarterError']);
 // PGlite sets --liftoff-only when it starts (lab/backends/sql.ts); set here too, before any thread
 // compiles, so the flags are the same whenever the type check reads its code cache (lab/checks/types.ts).
 setFlagsFromString('--interrupt-budget=540000');
-if (process.env.NOSQL_LAB_WASM_TIERUP !== '1') setFlagsFromString('--liftoff-only');
+quickWasm();
 installSignalHandlers();
 main(process.argv.slice(2))
   .then(async (code) => {
