@@ -3,10 +3,11 @@
  * check (so `npm run lesson` lists status without running anything) and how many hints were shown.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskState } from './checks/run.ts';
 import { STATE_DIR } from './paths.ts';
+import { writeStateFile } from './state-file.ts';
 
 export interface LessonProgress {
   /** Hash of the exercise files when they were last checked; a different hash means "changed since". */
@@ -39,10 +40,7 @@ export function readProgress(): Progress {
 }
 
 export function writeProgress(progress: Progress): void {
-  mkdirSync(STATE_DIR, { recursive: true });
-  const temp = `${FILE}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(progress, null, 2)}\n`);
-  renameSync(temp, FILE);
+  writeStateFile(FILE, `${JSON.stringify(progress, null, 2)}\n`);
 }
 
 export function updateLesson(id: string, change: (current: LessonProgress) => LessonProgress): LessonProgress {

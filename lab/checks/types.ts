@@ -8,13 +8,14 @@
  * source file (the libraries' .d.ts files are parsed once per process): that is what --watch uses.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import type * as TS from 'typescript';
 import { relative, ROOT, STATE_DIR } from '../paths.ts';
+import { writeStateFile } from '../state-file.ts';
 
 export interface CompileError {
   /** Repository-relative path, e.g. `lessons/01-sql-vs-nosql/exercise.ts`. */
@@ -63,10 +64,7 @@ function loadTypescript(): typeof TS {
       saveCodeCache = () => {
         saveCodeCache = undefined;
         try {
-          mkdirSync(dirname(cacheFile), { recursive: true });
-          const temp = `${cacheFile}.${process.pid}.tmp`;
-          writeFileSync(temp, script.createCachedData());
-          renameSync(temp, cacheFile);
+          writeStateFile(cacheFile, script.createCachedData());
         } catch {
           // Only a time saver.
         }
@@ -238,13 +236,10 @@ export function cachedTypeErrors(files: readonly string[]): CompileError[] | und
 
 function remember(files: readonly string[], checker: TypeChecker, errors: CompileError[]): void {
   try {
-    mkdirSync(join(STATE_DIR, 'cache'), { recursive: true });
     const roots = files.join('\n');
     const verdict: CachedVerdict = { roots, key: cacheKey(files), dependencies: checker.dependencies(), errors };
     const verdicts = [verdict, ...readVerdicts().filter((v) => v.roots !== roots)].slice(0, KEPT);
-    const temp = `${CACHE}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ verdicts }));
-    renameSync(temp, CACHE);
+    writeStateFile(CACHE, JSON.stringify({ verdicts }));
   } catch {
     // A cache that cannot be written only costs the next run a second.
   }

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../paths.ts';
-import { readRunRecord, type RecordStart } from '../testing/run-record.ts';
+import { readJsonLines, readRunRecord, type RecordStart } from '../testing/run-record.ts';
 import type { ReportedResult } from './reporter.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -256,23 +256,7 @@ function attempt(ws: Workspace, files: readonly string[], pattern: string, n: nu
 
 /** The verdicts reporter.ts wrote; a line cut short by a kill is skipped. */
 function readVerdicts(file: string): TestResult[] {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const results: TestResult[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const { file: name, task, test, state, errors } = JSON.parse(line) as ReportedResult;
-      results.push({ file: name, task, test, state, errors });
-    } catch {
-      // cut short
-    }
-  }
-  return results;
+  return (readJsonLines(file) as ReportedResult[]).map(({ file: name, task, test, state, errors }) => ({ file: name, task, test, state, errors }));
 }
 
 /** Why a worker died, in words, from vitest's output. */

@@ -29,30 +29,37 @@ function sameTest(a: { file?: string; task: string; test: string }, b: { file?: 
   return a.file === b.file && a.task === b.task && a.test === b.test;
 }
 
+/** The JSON lines of a file that a killed process may have cut short: a missing file is none, a broken line is skipped. */
+export function readJsonLines(path: string): unknown[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const entries: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      entries.push(JSON.parse(line));
+    } catch {
+      // A line cut short by a kill: the rest still counts.
+    }
+  }
+  return entries;
+}
+
 /** Reads the record; a missing file is an empty record, and a line cut short by a kill is skipped. */
 export function readRunRecord<Result extends { readonly task: string; readonly test: string; readonly file?: string }>(path: string): RunRecord<Result> {
   const results: Result[] = [];
   const open: RecordStart[] = [];
   let running: RecordStart | undefined;
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return { results, unfinished: open };
-  }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let entry: { type?: unknown };
-    try {
-      entry = JSON.parse(line) as { type?: unknown };
-    } catch {
-      continue; // A line cut short by a kill: the rest of the record still counts.
-    }
-    if (entry.type === 'start') {
+  for (const entry of readJsonLines(path) as { type?: unknown }[]) {
+    if (entry?.type === 'start') {
       running = entry as RecordStart;
       open.push(running);
     }
-    if (entry.type === 'result') {
+    if (entry?.type === 'result') {
       const result = entry as unknown as Result;
       results.push(result);
       running = undefined;
