@@ -5,6 +5,9 @@
  */
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** A `code span` in prose: backticks paired from the left, within one paragraph (it may cross a line break). */
+export const CODE_SPAN = /`(?:[^`\n]|\n(?![ \t]*\n))*`/g;
+
 /** The width to write to: NOSQL_LAB_COLUMNS, else the terminal's, else COLUMNS, else 80; never under 40. */
 export function columns(stream: NodeJS.WriteStream | undefined = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
   const number = (text: string | undefined): number | undefined => {
@@ -27,9 +30,13 @@ export function visible(text: string): number {
  */
 export function wrap(text: string, width: number, indent = '', first = indent): string[] {
   const out: string[] = [];
-  // A short `code span` stays on one line: a command cut in two is hard to copy.
-  // Spans are paired from the left, so the prose between a long span and the next is never taken for one.
-  const kept = text.replace(/\r/g, '').replace(/`[^`\n]*`/g, (span) => (span.length <= 42 ? unbroken(span) : span));
+  // A short `code span` stays on one line: a command cut in two is hard to copy. Spans are paired from
+  // the left and may cross a line break of the source (not a blank line), so the prose between two spans
+  // is never taken for one.
+  const kept = text.replace(/\r/g, '').replace(CODE_SPAN, (span) => {
+    const joined = span.replace(/\n[ \t]*/g, ' ');
+    return joined.length <= 42 ? unbroken(joined) : joined;
+  });
   const paragraphs = kept.split(/\n[ \t]*\n/);
   paragraphs.forEach((paragraph, p) => {
     if (p > 0) out.push('');

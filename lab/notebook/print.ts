@@ -1,5 +1,5 @@
 /** How a cell looks in the terminal: a numbered title rule, the prose, then the code with line numbers. */
-import { columns, cut, wrap } from '../cli/layout.ts';
+import { CODE_SPAN, columns, cut, wrap } from '../cli/layout.ts';
 import { bold, cyan, dim } from '../cli/style.ts';
 import type { NotebookContext } from './context.ts';
 
@@ -16,7 +16,7 @@ export function dedent(text: string): string {
 function prose(text: string, width = columns()): string {
   return wrap(dedent(text), width)
     .join('\n')
-    .replace(/`([^`\n]+)`/g, (_, code: string) => cyan(code));
+    .replace(CODE_SPAN, (span) => span.slice(1, -1).split('\n').map(cyan).join('\n'));
 }
 
 export function elapsed(ctx: NotebookContext): string {

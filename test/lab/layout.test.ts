@@ -44,6 +44,14 @@ describe('wrap', () => {
     expect(lines.every((l) => visible(l) <= 40)).toBe(true);
   });
 
+  it('pairs the backticks of a span that crosses a line break of the source with each other', () => {
+    const text = 'The checks: `npm run lesson\n7` checks them, `npm run lesson 7 -- --hint` helps.';
+
+    const lines = wrap(text, 30);
+
+    expect(lines).toEqual(['The checks: `npm run lesson 7`', 'checks them,', '`npm run lesson 7 -- --hint`', 'helps.']);
+  });
+
   it('starts each list item on its own line, with the indent for the lines that follow', () => {
     const expected = ['  • one two', '    three', '    • four'];
 
