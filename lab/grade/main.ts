@@ -211,6 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout < 5) throw new UsageError(`--timeout takes seconds per lesson, 5 or more (got "${values.timeout}").`);
   const testTimeout = Number(values['test-timeout']);
   if (!Number.isFinite(testTimeout) || testTimeout < 1) throw new UsageError(`--test-timeout takes seconds per test, 1 or more (got "${values['test-timeout']}").`);
+  const lessons = values.lessons === undefined ? undefined : parseLessonList(values.lessons);
   let learners: Learner[];
   if (values.learner !== undefined) learners = [learnerAt(values.learner)];
   else {
@@ -226,7 +227,7 @@ async function main(argv: readonly string[]): Promise<number> {
     jobs,
     timeout,
     testTimeout,
-    ...(values.lessons !== undefined ? { lessons: parseLessonList(values.lessons) } : {}),
+    ...(lessons ? { lessons } : {}),
   });
   const written = writeReports(report, out);
   process.stdout.write(`\n${terminalTable(report)}\n\n`);
